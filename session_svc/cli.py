@@ -1,0 +1,84 @@
+"""Command line: `session-svc serve` and `session-svc migrate` (also `python -m session_svc`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from .settings import ConfigError, DatabaseConfig, Settings, load_settings
+
+logger = logging.getLogger("session_svc")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="session-svc", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the /sessions API with hypercorn")
+    migrate = commands.add_parser("migrate", help="create agno's tables and indexes where missing")
+    migrate.add_argument(
+        "--extra-indexes",
+        action="store_true",
+        help="also add the opt-in indexes for user/component list filters (CREATE INDEX CONCURRENTLY)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"session-svc: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "migrate":
+        return _migrate(settings, args.extra_indexes)
+    return _serve(settings)
+
+
+def _with_embedded_database(settings: Settings) -> Settings:
+    """No DSN configured: start the embedded PostgreSQL and use it (never when a DSN is set)."""
+    if not settings.embedded:
+        return settings
+    from .embedded import start_embedded_postgres
+
+    uri = start_embedded_postgres(settings.embedded_pg_dir)
+    logger.info("no AGNO_PG_DSN configured: using an embedded PostgreSQL in %s", settings.embedded_pg_dir)
+    # Worker processes read their settings from the environment: hand them the running server.
+    os.environ["AGNO_PG_DSN"] = uri
+    return settings.with_databases((DatabaseConfig(settings.default_db_id, uri),))
+
+
+def _migrate(settings: Settings, extra_indexes: bool) -> int:
+    from .db.migrate import migrate_database
+
+    settings = _with_embedded_database(settings)
+    for config in settings.databases:
+        created = migrate_database(config, settings, extra_indexes=extra_indexes)
+        logger.info("db_id=%s: %s", config.db_id, f"created {', '.join(created)}" if created else "up to date")
+    return 0
+
+
+def _serve(settings: Settings) -> int:
+    from hypercorn.config import Config
+    from hypercorn.run import run
+
+    from .db.migrate import migrate_database, tables_missing
+
+    settings = _with_embedded_database(settings)
+    for config in settings.databases:
+        try:
+            if tables_missing(config, settings):
+                migrate_database(config, settings)
+        except Exception as exc:  # a database that is down now is served as 503 until it is back
+            logger.warning("db_id=%s: could not check tables at start-up (%s)", config.db_id, type(exc).__name__)
+    config = Config()
+    config.application_path = "session_svc.asgi:app"
+    config.bind = [f"{settings.host}:{settings.port}"]
+    # One worker runs in this process (workers=0 in hypercorn's terms); more are spawned.
+    config.workers = 0 if settings.workers == 1 else settings.workers
+    config.worker_class = os.environ.get("AGNO_WORKER_CLASS", "asyncio")
+    config.graceful_timeout = settings.shutdown_grace
+    config.keep_alive_timeout = 75
+    config.accesslog = None
+    config.errorlog = "-"
+    logger.info("agno-session listening on :%d", settings.port)
+    return run(config)

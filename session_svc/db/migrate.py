@@ -1,0 +1,114 @@
+"""`session-svc migrate`: create agno's tables and indexes where they are missing, as agno does.
+
+Only missing tables are created (and stamped `3.0.0` in agno_schema_versions, as agno 3.1.10 stamps
+the tables it creates); an existing table is never altered. Missing indexes are added by name with
+IF NOT EXISTS. `--extra-indexes` adds the opt-in indexes for common list filters, CONCURRENTLY so a
+live table keeps taking writes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+import psycopg
+from psycopg import sql
+
+from ..settings import DatabaseConfig, Settings
+from . import queries
+
+logger = logging.getLogger("session_svc.migrate")
+
+SCHEMA_VERSION = "3.0.0"
+VERSIONS_TABLE = "agno_schema_versions"
+
+SESSION_INDEXES = (("session_type",), ("created_at",))
+RUNS_INDEXES = (
+    ("agent_id",), ("status",), ("session_id",), ("team_id",), ("user_id",), ("run_type",),
+    ("session_id", "run_index"), ("workflow_id",), ("created_at",),
+)  # fmt: skip
+VERSIONS_INDEXES = (("created_at",),)
+
+# Opt-in (issue 7): one user's sessions by recency, and the component filters with the default
+# order. Named as agno names composite indexes.
+EXTRA_SESSION_INDEXES = (
+    ("user_id", "updated_at"),
+    ("user_id", "created_at"),
+    ("agent_id", "created_at"),
+    ("team_id", "created_at"),
+    ("workflow_id", "created_at"),
+)
+
+
+def _index_name(table: str, columns: tuple[str, ...]) -> str:
+    return f"idx_{table}_{'_'.join(columns)}"
+
+
+def _create_index(schema: str, table: str, columns: tuple[str, ...], concurrently: bool) -> sql.Composed:
+    return queries.compose(
+        "migrate_create_index",
+        concurrently=sql.SQL("CONCURRENTLY" if concurrently else ""),
+        index=sql.Identifier(_index_name(table, columns)),
+        table=sql.Identifier(schema, table),
+        columns=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+
+
+def migrate_database(config: DatabaseConfig, settings: Settings, extra_indexes: bool = False) -> list[str]:
+    """Bring one database up to agno's layout; returns the tables it created."""
+    schema = settings.db_schema
+    sessions, runs = settings.session_table, settings.runs_table
+    slots = {
+        "schema": sql.Identifier(schema),
+        "sessions": sql.Identifier(schema, sessions),
+        "runs": sql.Identifier(schema, runs),
+        "versions": sql.Identifier(schema, VERSIONS_TABLE),
+    }
+    with psycopg.connect(config.dsn, autocommit=True, connect_timeout=max(2, round(settings.connect_timeout))) as conn:
+        existing = {
+            row[0]
+            for row in conn.execute(
+                queries.load("migrate_tables"), {"schema": schema, "tables": [sessions, runs, VERSIONS_TABLE]}
+            )
+        }
+        created: list[str] = []
+        with conn.transaction():
+            conn.execute(queries.compose("migrate_create_schema", **slots))
+            for table, statement, indexes in (
+                (sessions, "migrate_create_sessions", SESSION_INDEXES),
+                (VERSIONS_TABLE, "migrate_create_versions", VERSIONS_INDEXES),
+                (runs, "migrate_create_runs", RUNS_INDEXES),
+            ):
+                if table not in existing:
+                    conn.execute(queries.compose(statement, **slots))
+                    created.append(table)
+                for columns in indexes:
+                    conn.execute(_create_index(schema, table, columns, concurrently=False))
+            now = datetime.datetime.now().isoformat()  # naive local time, as agno writes it
+            for table in created:
+                if table == VERSIONS_TABLE:  # agno stamps every table it creates but this one
+                    continue
+                conn.execute(
+                    queries.compose("migrate_stamp_version", **slots),
+                    {"table_name": table, "version": SCHEMA_VERSION, "now": now},
+                )
+        if extra_indexes:
+            # CONCURRENTLY cannot run inside a transaction block: one autocommit statement each.
+            for columns in EXTRA_SESSION_INDEXES:
+                conn.execute(_create_index(schema, sessions, columns, concurrently=True))
+    for table in created:
+        logger.info("db_id=%s: created %s.%s (stamped %s)", config.db_id, schema, table, SCHEMA_VERSION)
+    return created
+
+
+def tables_missing(config: DatabaseConfig, settings: Settings) -> bool:
+    """Whether the sessions or runs table is absent (then `serve` migrates before it starts)."""
+    with psycopg.connect(config.dsn, autocommit=True, connect_timeout=max(2, round(settings.connect_timeout))) as conn:
+        found = {
+            row[0]
+            for row in conn.execute(
+                queries.load("migrate_tables"),
+                {"schema": settings.db_schema, "tables": [settings.session_table, settings.runs_table]},
+            )
+        }
+    return len(found) < 2

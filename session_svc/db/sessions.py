@@ -1,0 +1,212 @@
+"""The queries behind the /sessions routes: one async function per statement.
+
+Each returns plain rows (dicts with decoded jsonb, `runs` already merged with a legacy 2.x column),
+never responses. Each function makes exactly one round trip and, for writes, one transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from .database import Database
+
+Row = dict[str, Any]
+
+# The 14 columns of agno's sessions table: the only accepted `sort_by` values (deliberate fix of
+# contract §8: AgentOS accepts any attribute of SQLAlchemy's column collection and 500s on `keys`).
+SORTABLE_COLUMNS = frozenset(
+    (
+        "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id",
+        "session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary",
+        "created_at", "updated_at",
+    )
+)  # fmt: skip
+
+_COMPONENT_FILTERS = {
+    "agent": "s.agent_id = %(component_id)s",
+    "team": "s.team_id = %(component_id)s",
+    "workflow": "s.workflow_id = %(component_id)s",
+    None: "(s.agent_id = %(component_id)s OR s.team_id = %(component_id)s OR s.workflow_id = %(component_id)s)",
+}
+
+
+def merge_runs(row: Row) -> Row:
+    """Attach `runs`: the agno_runs rows, merged with a legacy `runs` column (contract §5.3)."""
+    runs = row.get("runs") or []
+    legacy = row.pop("legacy_runs", None)
+    if legacy:
+        if isinstance(legacy, str):
+            try:
+                legacy = msgspec.json.decode(legacy)
+            except msgspec.DecodeError:
+                legacy = None
+        if isinstance(legacy, list) and legacy:
+            runs = _merge_legacy(runs, legacy)
+    row["runs"] = runs
+    return row
+
+
+def _merge_legacy(table_runs: list[Any], legacy: list[Any]) -> list[Any]:
+    by_id = {run.get("run_id"): run for run in table_runs if isinstance(run, dict)}
+    merged: list[Any] = []
+    seen: set[Any] = set()
+    for item in legacy:
+        if not isinstance(item, dict) or not item.get("run_id"):
+            continue
+        run_id = item["run_id"]
+        merged.append(by_id.get(run_id, item))
+        seen.add(run_id)
+    merged.extend(run for run in table_runs if not (isinstance(run, dict) and run.get("run_id") in seen))
+    return merged
+
+
+async def get_session(db: Database, session_id: str, user_id: str | None) -> Row | None:
+    """One session with its runs, or None."""
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(db.statement("session_get"), {"session_id": session_id, "user_id": user_id})
+        row = await cur.fetchone()
+    return merge_runs(row) if row is not None else None
+
+
+async def list_sessions(
+    db: Database,
+    *,
+    session_type: str | None,
+    component_id: str | None,
+    user_id: str | None,
+    session_name: str | None,
+    sort_by: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """One page of sessions (rows for list items) and the total count of the filtered rows."""
+    variant = (
+        user_id is not None,
+        component_id is not None and session_type,
+        component_id is not None,
+        session_name is not None,
+        session_type is not None,
+        sort_by,
+        descending,
+    )
+    stmt = db.statement("sessions_page", variant, **_page_slots(variant))
+    params = {
+        "user_id": user_id,
+        "component_id": component_id,
+        "session_name_pattern": f"%{session_name}%" if session_name is not None else None,
+        "session_type": session_type,
+        "limit": limit,
+        "offset": offset,
+    }
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(stmt, params)
+        rows = await cur.fetchall()
+    total = rows[0]["total_count"] if rows else 0
+    page = [merge_runs(row) for row in rows if row["session_id"] is not None]
+    for row in page:
+        del row["total_count"]
+    return page, total
+
+
+def _page_slots(variant: tuple[Any, ...]) -> dict[str, sql.Composable]:
+    has_user, component_type, has_component, has_name, has_type, sort_by, descending = variant
+    # The filter order is agno's (contract §5.4): user, component, name, type.
+    filters = []
+    if has_user:
+        filters.append("s.user_id = %(user_id)s")
+    if has_component:
+        filters.append(_COMPONENT_FILTERS[component_type or None])
+    if has_name:
+        filters.append("coalesce(s.session_data ->> 'session_name', '') ILIKE %(session_name_pattern)s")
+    if has_type:
+        filters.append("s.session_type = %(session_type)s")
+    direction = "DESC" if descending else "ASC"
+    key = "coalesce(s.updated_at, s.created_at)" if sort_by == "updated_at" else f"s.{sort_by}"
+    return {
+        "filters": sql.SQL(" AND ".join(filters) if filters else "true"),
+        "order_by": sql.SQL(f"{key} {direction}, s.session_id {direction}"),
+    }
+
+
+async def insert_session(db: Database, values: dict[str, Any], runs: list[Any]) -> Row | None:
+    """Create a session (and its preset runs); None when the session_id is already taken."""
+    params = {key: _jsonb(value) if key in _JSONB_COLUMNS else value for key, value in values.items()}
+    params["runs"] = Jsonb(runs)
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(db.statement("session_insert"), params)
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    del row["preset_run_count"]
+    row["runs"] = runs
+    return row
+
+
+_JSONB_COLUMNS = frozenset(
+    ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary")
+)
+
+
+def _jsonb(value: Any) -> Jsonb:
+    # agno writes Python None as JSON null, not SQL NULL (contract §5.5).
+    return Jsonb(value)
+
+
+async def patch_session(
+    db: Database,
+    session_id: str,
+    user_id: str | None,
+    *,
+    session_data_patch: dict[str, Any] | None,
+    metadata: tuple[bool, Any],
+    summary: tuple[bool, Any],
+    owner: str | None,
+) -> Row | None:
+    set_metadata, metadata_value = metadata
+    set_summary, summary_value = summary
+    params = {
+        "session_id": session_id,
+        "user_id": user_id,
+        "session_data_patch": Jsonb(session_data_patch) if session_data_patch is not None else None,
+        "set_metadata": set_metadata,
+        "metadata": Jsonb(metadata_value),
+        "set_summary": set_summary,
+        "summary": Jsonb(summary_value),
+        "owner": owner,
+        "now": int(time.time()),
+    }
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(db.statement("session_patch"), params)
+        row = await cur.fetchone()
+    return merge_runs(row) if row is not None else None
+
+
+async def rename_session(
+    db: Database, session_id: str, session_name: str, session_type: str | None, user_id: str | None
+) -> Row | None:
+    params = {
+        "session_id": session_id,
+        "session_name": session_name,
+        "session_type": session_type,
+        "user_id": user_id,
+    }
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(db.statement("session_rename"), params)
+        row = await cur.fetchone()
+    return merge_runs(row) if row is not None else None
+
+
+async def delete_sessions(db: Database, session_ids: list[str], user_id: str | None) -> int:
+    """Delete sessions with their runs and side rows in one statement; returns rows deleted."""
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(
+            db.statement("sessions_delete"), {"session_ids": session_ids, "user_id": user_id}
+        )
+        row = await cur.fetchone()
+    return int(row["deleted"]) if row else 0

@@ -1,0 +1,1 @@
+"""HTTP handlers: thin functions that validate, call the db layer, render and respond."""

@@ -1,0 +1,47 @@
+"""Liveness, AgentOS's health answer, and readiness (issue 2, item 2; contract §7)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..jsonenc import dumps
+
+_HEALTHZ = dumps({"status": "ok"})
+READINESS_TIMEOUT = 1.0  # seconds each database gets to answer `SELECT 1`
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers. Never touches a database."""
+    return Response(_HEALTHZ, media_type="application/json")
+
+
+def instantiated_at_iso(moment: datetime.datetime) -> str:
+    """pydantic's datetime format: ISO-8601 UTC with `Z`, microseconds kept when non-zero."""
+    text = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None).isoformat()
+    return text + "Z"
+
+
+async def health(request: Request) -> Response:
+    """AgentOS's `/health`: status and the UTC time the app was built."""
+    state = request.app.state
+    return Response(
+        dumps({"status": "ok", "instantiated_at": state.instantiated_at}), media_type="application/json"
+    )
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: every configured database answers a trivial query within a short timeout."""
+    state = request.app.state
+    if getattr(state, "shutting_down", False):
+        return Response(dumps({"status": "shutting_down"}), status_code=503, media_type="application/json")
+    databases = list(state.registry.databases.values())
+    results = await asyncio.gather(*(db.ping(READINESS_TIMEOUT) for db in databases))
+    failing = [db.db_id for db, ok in zip(databases, results) if not ok]
+    if failing:
+        body = {"status": "unavailable", "failing_db_ids": failing}
+        return Response(dumps(body), status_code=503, media_type="application/json")
+    return Response(dumps({"status": "ok"}), media_type="application/json")

@@ -1,0 +1,309 @@
+"""The ten /sessions routes (contract §2): validate → resolve database → one query → render.
+
+Handlers never see SQL text, and the db layer never builds responses. Error strings are AgentOS's,
+word for word; they differ between routes on purpose (contract §8, quirk 12).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import render
+from ..db import sessions as queries
+from ..db.database import Database
+from ..errors import HTTPError, RequestValidationError
+from ..jsonenc import dumps
+from ..sanitize import clean_json, has_nul
+from ..validation import validate
+
+_TYPE_TITLES = {"agent": "Agent", "team": "Team", "workflow": "Workflow"}
+_RUN_STATUSES = ("CANCELLED", "COMPLETED", "ERROR", "PAUSED", "PENDING", "REGENERATED", "RUNNING")
+_RUN_STATUS_SET = frozenset(_RUN_STATUSES)
+# Keys the agno runtime owns in session metadata; a caller must not forge them (contract §2.2).
+_RESERVED_METADATA_KEYS = frozenset(("agno_component_version", "agno_dispatch_chain", "agno_dispatch_depth"))
+_INT64_MAX = 2**63 - 1
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(dumps(body), status_code=status, media_type="application/json")
+
+
+def _no_content() -> Response:
+    return Response(status_code=204)
+
+
+async def _database(request: Request, db_id: str | None, table: str | None = None) -> Database:
+    db = await request.app.state.registry.resolve(db_id, table)
+    await db.ensure_facts()
+    return db
+
+
+def _scoped_user(request: Request, query_user_id: str | None) -> str | None:
+    """The user every read/delete/rename is filtered by (contract §6.5): the query's user_id
+    unless an authenticated, isolated caller's identity replaces it."""
+    scope_user = getattr(request.state, "scoped_user_id", None)
+    return scope_user if scope_user is not None else query_user_id
+
+
+def strip_reserved_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not isinstance(metadata, dict) or _RESERVED_METADATA_KEYS.isdisjoint(metadata):
+        return metadata
+    cleaned = {k: v for k, v in metadata.items() if k not in _RESERVED_METADATA_KEYS}
+    return cleaned or None
+
+
+# -- GET /sessions ---------------------------------------------------------------------------------
+
+
+async def list_sessions(request: Request) -> Response:
+    q, _ = await validate(request, "get_sessions")
+    db = await _database(request, q.db_id, q.table)
+    limit, page = q.limit, q.page
+    if page < 1:
+        # Deliberate fix (contract §8): AgentOS 500s on page=0; a FastAPI-shaped 422 instead.
+        raise RequestValidationError(
+            [{"type": "greater_than_equal", "loc": ["query", "page"], "msg": "Input should be greater than or equal to 1", "input": str(page), "ctx": {"ge": 1}}]
+        )
+    offset = (page - 1) * limit
+    if offset > _INT64_MAX:
+        raise RequestValidationError(
+            [{"type": "less_than_equal", "loc": ["query", "page"], "msg": f"Input should be less than or equal to {_INT64_MAX // limit + 1}", "input": str(page), "ctx": {"le": _INT64_MAX // limit + 1}}]
+        )
+    user_id = _scoped_user(request, q.user_id)
+    meta = {"page": page, "limit": limit}
+    if has_nul(user_id, q.component_id, q.session_name):
+        # PostgreSQL text cannot hold NUL, so nothing stored can match such a filter.
+        rows, total = [], 0
+    else:
+        sort_by = q.sort_by if q.sort_by in queries.SORTABLE_COLUMNS else "created_at"
+        rows, total = await queries.list_sessions(
+            db,
+            session_type=q.type,
+            component_id=q.component_id,
+            user_id=user_id,
+            session_name=q.session_name,
+            sort_by=sort_by,
+            descending=q.sort_order != "asc",
+            limit=limit,
+            offset=offset,
+        )
+    meta["total_pages"] = (total + limit - 1) // limit
+    meta["total_count"] = total
+    meta["search_time_ms"] = 0.0
+    return _json({"data": [render.list_item(row) for row in rows], "meta": meta})
+
+
+# -- POST /sessions --------------------------------------------------------------------------------
+
+
+async def create_session(request: Request) -> Response:
+    q, body = await validate(request, "create_session")
+    db = await _database(request, q.db_id)
+    session_type = q.type
+    owner = getattr(request.state, "user_id", None)
+    user_id = owner if owner is not None else body.user_id
+    session_id = body.session_id or str(uuid.uuid4())
+    for field, value in (("session_id", session_id), ("user_id", user_id), ("agent_id", body.agent_id), ("team_id", body.team_id), ("workflow_id", body.workflow_id)):
+        if has_nul(value):
+            raise RequestValidationError(
+                [{"type": "string_pattern_mismatch", "loc": ["body", field], "msg": "String should not contain NUL characters", "input": value}]
+            )
+    session_data: dict[str, Any] = {}
+    if body.session_state is not None:
+        session_data["session_state"] = body.session_state
+    if body.session_name is not None:
+        session_data["session_name"] = body.session_name
+    metadata = strip_reserved_metadata(body.metadata)
+    component_data: Any = None
+    if session_type == "workflow":
+        # WorkflowSession.__post_init__ turns these nulls into {} (contract §2.2 step 7).
+        session_data = session_data or {}
+        component_data = {}
+        metadata = metadata if metadata is not None else {}
+    now = int(time.time())
+    values = {
+        "session_id": session_id,
+        "session_type": session_type,
+        "agent_id": body.agent_id if session_type == "agent" else None,
+        "team_id": body.team_id if session_type == "team" else None,
+        "workflow_id": body.workflow_id if session_type == "workflow" else None,
+        "user_id": user_id,
+        "session_data": clean_json(session_data or None) if session_type != "workflow" else clean_json(session_data),
+        "agent_data": None,
+        "team_data": None,
+        "workflow_data": component_data,
+        "metadata": clean_json(metadata),
+        "summary": clean_json(body.summary),
+        "now": now,
+    }
+    runs = [clean_json(run) for run in (body.runs or [])]
+    row = await queries.insert_session(db, values, runs)
+    if row is None:
+        raise HTTPError(409, f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it.")
+    return _json(render.session_detail(row, session_type, keep_nulls=False), status=201)
+
+
+# -- GET /sessions/{session_id} --------------------------------------------------------------------
+
+
+async def get_session(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+    q, _ = await validate(request, "get_session_by_id")
+    db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
+    row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
+    if row is None:
+        if q.type is None:
+            raise HTTPError(404, f"Session with id '{session_id}' not found")
+        raise HTTPError(404, f"{_TYPE_TITLES[q.type]} Session with id '{session_id}' not found")
+    return _json(render.session_detail(row, q.type, keep_nulls=False))
+
+
+# -- GET /sessions/{session_id}/runs and /run-previews ---------------------------------------------
+
+
+async def _session_for_runs(request: Request, route: str) -> tuple[Any, dict[str, Any]]:
+    session_id = request.path_params["session_id"]
+    q, _ = await validate(request, route)
+    statuses = None
+    if q.status:
+        statuses = {value.upper() for value in q.status}
+        unknown = sorted(statuses - _RUN_STATUS_SET)
+        if unknown:
+            raise HTTPError(400, f"Invalid status value(s) {unknown}; expected one of {list(_RUN_STATUSES)}")
+    db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
+    row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
+    if row is None:
+        raise HTTPError(404, f"Session with ID {session_id} not found")
+    return q, row, statuses
+
+
+async def get_session_runs(request: Request) -> Response:
+    q, row, statuses = await _session_for_runs(request, "get_session_runs")
+    return _json(render.session_runs(row, q.type, q.created_after, q.created_before, statuses))
+
+
+async def get_session_run_previews(request: Request) -> Response:
+    q, row, statuses = await _session_for_runs(request, "get_session_run_previews")
+    return _json(render.run_previews(row, q.type, q.created_after, q.created_before, statuses))
+
+
+# -- GET /sessions/{session_id}/runs/{run_id} ------------------------------------------------------
+
+
+async def get_session_run(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+    run_id = request.path_params["run_id"]
+    q, _ = await validate(request, "get_session_run")
+    db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
+    row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
+    if row is None:
+        raise HTTPError(404, f"Session with ID {session_id} not found")
+    if not row["runs"]:
+        raise HTTPError(404, f"Session with ID {session_id} has no runs")
+    run = render.single_run(row, run_id)
+    if run is None:
+        raise HTTPError(404, f"Run with ID {run_id} not found in session {session_id}")
+    return _json(run)
+
+
+# -- DELETE /sessions/{session_id} and DELETE /sessions --------------------------------------------
+
+
+async def delete_session(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+    q, _ = await validate(request, "delete_session")
+    db = await _database(request, q.db_id, q.table)
+    if q.delete_media:
+        raise HTTPError(503, "Media storage is not configured on AgentOS")
+    user_id = _scoped_user(request, q.user_id)
+    if not has_nul(session_id, user_id):
+        await queries.delete_sessions(db, [session_id], user_id)
+    return _no_content()
+
+
+async def delete_sessions(request: Request) -> Response:
+    q, body = await validate(request, "delete_sessions")
+    if len(body.session_ids) != len(body.session_types):
+        raise HTTPError(400, "Session IDs and session types must have the same length")
+    db = await _database(request, q.db_id, q.table)
+    if q.delete_media:
+        raise HTTPError(503, "Media storage is not configured on AgentOS")
+    user_id = _scoped_user(request, q.user_id)
+    if not has_nul(user_id):
+        # Ids holding NUL cannot exist in PostgreSQL; dropping them keeps the statement valid.
+        ids = [session_id for session_id in body.session_ids if not has_nul(session_id)]
+        if ids:
+            await queries.delete_sessions(db, ids, user_id)
+    return _no_content()
+
+
+# -- POST /sessions/{session_id}/rename ------------------------------------------------------------
+
+
+async def rename_session(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+    q, body = await validate(request, "rename_session")
+    db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
+    row = None
+    if not has_nul(session_id, user_id):
+        row = await queries.rename_session(db, session_id, clean_json(body.session_name), q.type, user_id)
+    if row is None:
+        raise HTTPError(404, f"Session with id '{session_id}' not found")
+    return _json(render.session_detail(row, q.type, keep_nulls=True))
+
+
+# -- PATCH /sessions/{session_id} ------------------------------------------------------------------
+
+
+async def update_session(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+    q, body = await validate(request, "update_session")
+    db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
+    data_patch: dict[str, Any] = {}
+    if body.session_name is not None:
+        data_patch["session_name"] = body.session_name
+    if body.session_state is not None:
+        data_patch["session_state"] = body.session_state
+    summary = (False, None)
+    if body.summary is not None:
+        summary = (True, normalize_summary(body.summary))
+    metadata = (False, None)
+    if body.metadata is not None:
+        metadata = (True, clean_json(strip_reserved_metadata(body.metadata)))
+    row = None
+    if not has_nul(session_id, user_id):
+        row = await queries.patch_session(
+            db,
+            session_id,
+            user_id,
+            session_data_patch=clean_json(data_patch) if data_patch else None,
+            metadata=metadata,
+            summary=(summary[0], clean_json(summary[1])),
+            owner=getattr(request.state, "scoped_user_id", None),
+        )
+    if row is None:
+        raise HTTPError(404, f"Session with id '{session_id}' not found")
+    return _json(render.session_detail(row, q.type, keep_nulls=True))
+
+
+def normalize_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """agno's SessionSummary round trip: `updated_at` re-serialised with isoformat(), None dropped.
+    The keys were validated already (unknown or missing keys are a 422, a deliberate fix)."""
+    updated_at = summary.get("updated_at")
+    normalized = {
+        "summary": summary["summary"],
+        "topics": summary.get("topics"),
+        "updated_at": datetime.datetime.fromisoformat(updated_at).isoformat() if updated_at else None,
+    }
+    return {key: value for key, value in normalized.items() if value is not None}

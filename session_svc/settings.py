@@ -1,0 +1,186 @@
+"""Configuration, read once from the environment at start-up and passed explicitly.
+
+Every variable is documented in README.md ("Configuration"). A bad value stops start-up with a
+one-line `ConfigError` that names the variable, never a traceback deep inside a request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+
+DEFAULT_PORT = 8080
+DEFAULT_EMBEDDED_DIR = "./.data/pg"
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable; the message names the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseConfig:
+    db_id: str
+    dsn: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    # Databases in configuration order; `default_db_id` answers requests without `db_id`.
+    # Empty when no DSN is configured: `serve` then starts an embedded PostgreSQL.
+    databases: tuple[DatabaseConfig, ...] = ()
+    default_db_id: str = "default"
+    port: int = DEFAULT_PORT
+    host: str = "0.0.0.0"
+    workers: int = 1
+    db_schema: str = "ai"
+    session_table: str = "agno_sessions"
+    runs_table: str = "agno_runs"
+    embedded_pg_dir: str = DEFAULT_EMBEDDED_DIR
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    # Seconds to wait for a new connection; keeps an unreachable database a fast 503, not a hang.
+    connect_timeout: float = 2.0
+    # Seconds a request may wait for a free pooled connection before a 503 with Retry-After.
+    pool_timeout: float = 5.0
+    # False for PgBouncer in transaction mode, where server-side prepared statements break.
+    pg_prepare: bool = True
+    log_level: str = "INFO"
+    request_timeout: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    trusted_proxies: tuple[str, ...] = ()
+    shutdown_grace: float = 30.0
+    security_key: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    docs_enabled: bool = True
+
+    @property
+    def embedded(self) -> bool:
+        return not self.databases
+
+    def with_databases(self, databases: tuple[DatabaseConfig, ...]) -> Settings:
+        return dataclasses.replace(self, databases=databases, default_db_id=databases[0].db_id)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _databases(env: Mapping[str, str]) -> tuple[tuple[DatabaseConfig, ...], str]:
+    """The configured databases and the default db_id (issue 2, item 5)."""
+    raw_map = env.get("AGNO_SESSION_DSN_MAP", "").strip()
+    if raw_map:
+        try:
+            mapping = json.loads(raw_map)  # dicts keep the JSON text's key order
+        except ValueError as exc:
+            raise ConfigError(f"AGNO_SESSION_DSN_MAP is not valid JSON: {exc}") from None
+        if not isinstance(mapping, dict) or not mapping:
+            raise ConfigError('AGNO_SESSION_DSN_MAP must be a non-empty JSON object {"db_id": "dsn"}')
+        for db_id, dsn in mapping.items():
+            if not db_id or not isinstance(dsn, str) or not dsn.strip():
+                raise ConfigError(f"AGNO_SESSION_DSN_MAP entry {db_id!r} must map a db_id to a DSN string")
+        databases = tuple(DatabaseConfig(db_id, dsn.strip()) for db_id, dsn in mapping.items())
+        default = env.get("AGNO_DEFAULT_DB_ID", "").strip() or databases[0].db_id
+        if default not in mapping:
+            raise ConfigError(f"AGNO_DEFAULT_DB_ID {default!r} is not a key of AGNO_SESSION_DSN_MAP")
+        return databases, default
+    dsn = env.get("AGNO_PG_DSN", "").strip() or env.get("DATABASE_URL", "").strip()
+    db_id = env.get("AGNO_DB_ID", "").strip() or "default"
+    if not dsn:
+        return (), db_id
+    return (DatabaseConfig(db_id, normalize_dsn(dsn)),), db_id
+
+
+def normalize_dsn(dsn: str) -> str:
+    """Accept SQLAlchemy-style URLs (postgresql+psycopg://...) as agno users write them."""
+    scheme, sep, rest = dsn.partition("://")
+    if sep and scheme.startswith("postgresql+"):
+        return "postgresql://" + rest
+    return dsn
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    databases, default_db_id = _databases(env)
+    pool_min = _int(env, "AGNO_POOL_MIN_SIZE", 2)
+    pool_max = _int(env, "AGNO_POOL_MAX_SIZE", 10, minimum=1)
+    if pool_min > pool_max:
+        raise ConfigError(f"AGNO_POOL_MIN_SIZE ({pool_min}) exceeds AGNO_POOL_MAX_SIZE ({pool_max})")
+    return Settings(
+        databases=tuple(DatabaseConfig(d.db_id, normalize_dsn(d.dsn)) for d in databases),
+        default_db_id=default_db_id,
+        port=_int(env, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0),
+        host=env.get("AGNO_SERVICE_HOST", "").strip() or "0.0.0.0",
+        workers=_int(env, "AGNO_WORKERS", 1, minimum=1),
+        db_schema=env.get("AGNO_DB_SCHEMA", "").strip() or "ai",
+        session_table=env.get("AGNO_SESSION_TABLE", "").strip() or "agno_sessions",
+        runs_table=_runs_table(env),
+        embedded_pg_dir=env.get("AGNO_EMBEDDED_PG_DIR", "").strip() or DEFAULT_EMBEDDED_DIR,
+        pool_min_size=pool_min,
+        pool_max_size=pool_max,
+        connect_timeout=_float(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
+        pool_timeout=_float(env, "AGNO_POOL_TIMEOUT", 5.0),
+        pg_prepare=_bool(env, "AGNO_PG_PREPARE", True),
+        log_level=(env.get("AGNO_LOG_LEVEL", "").strip() or "INFO").upper(),
+        request_timeout=_float(env, "AGNO_REQUEST_TIMEOUT", 60.0),
+        max_body_bytes=_int(env, "AGNO_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
+        trusted_proxies=_csv(env, "AGNO_TRUSTED_PROXIES"),
+        shutdown_grace=_float(env, "AGNO_SHUTDOWN_GRACE", 30.0),
+        security_key=env.get("OS_SECURITY_KEY") or None,
+        cors_origins=_csv(env, "CORS_ORIGIN_LIST"),
+        docs_enabled=_bool(env, "DOCS_ENABLED", True),
+    )
+
+
+def _runs_table(env: Mapping[str, str]) -> str:
+    """agno's rule (contract §5.1): an explicit runs table, else `<session_table>_runs` for a
+    customised session table, else `agno_runs`."""
+    explicit = env.get("AGNO_RUNS_TABLE", "").strip()
+    if explicit:
+        return explicit
+    session_table = env.get("AGNO_SESSION_TABLE", "").strip()
+    if session_table and session_table != "agno_sessions":
+        return f"{session_table}_runs"
+    return "agno_runs"

@@ -1,0 +1,2 @@
+-- readiness: the trivial round trip /readyz makes to each database.
+SELECT 1

