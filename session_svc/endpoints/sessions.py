@@ -6,7 +6,6 @@ word for word; they differ between routes on purpose (contract §8, quirk 12).
 
 from __future__ import annotations
 
-import datetime
 import time
 import uuid
 from typing import Any
@@ -20,14 +19,24 @@ from ..db.database import Database
 from ..errors import HTTPError, RequestValidationError
 from ..jsonenc import dumps
 from ..sanitize import clean_json, has_nul
-from ..validation import validate
+from ..validation import (
+    CREATE_SESSION,
+    DELETE_SESSION,
+    DELETE_SESSIONS,
+    GET_RUN,
+    GET_RUNS,
+    GET_SESSION,
+    LIST_SESSIONS,
+    RENAME_SESSION,
+    UPDATE_SESSION,
+    validate,
+)
 
 _TYPE_TITLES = {"agent": "Agent", "team": "Team", "workflow": "Workflow"}
 _RUN_STATUSES = ("CANCELLED", "COMPLETED", "ERROR", "PAUSED", "PENDING", "REGENERATED", "RUNNING")
 _RUN_STATUS_SET = frozenset(_RUN_STATUSES)
 # Keys the agno runtime owns in session metadata; a caller must not forge them (contract §2.2).
 _RESERVED_METADATA_KEYS = frozenset(("agno_component_version", "agno_dispatch_chain", "agno_dispatch_depth"))
-_INT64_MAX = 2**63 - 1
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -62,19 +71,10 @@ def strip_reserved_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] |
 
 
 async def list_sessions(request: Request) -> Response:
-    q, _ = await validate(request, "get_sessions")
+    # page=0 and offsets beyond a bigint are 422s from validation (deliberate fix, contract §8).
+    q, _ = await validate(request, LIST_SESSIONS)
     db = await _database(request, q.db_id, q.table)
     limit, page = q.limit, q.page
-    if page < 1:
-        # Deliberate fix (contract §8): AgentOS 500s on page=0; a FastAPI-shaped 422 instead.
-        raise RequestValidationError(
-            [{"type": "greater_than_equal", "loc": ["query", "page"], "msg": "Input should be greater than or equal to 1", "input": str(page), "ctx": {"ge": 1}}]
-        )
-    offset = (page - 1) * limit
-    if offset > _INT64_MAX:
-        raise RequestValidationError(
-            [{"type": "less_than_equal", "loc": ["query", "page"], "msg": f"Input should be less than or equal to {_INT64_MAX // limit + 1}", "input": str(page), "ctx": {"le": _INT64_MAX // limit + 1}}]
-        )
     user_id = _scoped_user(request, q.user_id)
     meta = {"page": page, "limit": limit}
     if has_nul(user_id, q.component_id, q.session_name):
@@ -84,14 +84,14 @@ async def list_sessions(request: Request) -> Response:
         sort_by = q.sort_by if q.sort_by in queries.SORTABLE_COLUMNS else "created_at"
         rows, total = await queries.list_sessions(
             db,
-            session_type=q.type,
+            session_type=q.session_type,
             component_id=q.component_id,
             user_id=user_id,
             session_name=q.session_name,
             sort_by=sort_by,
             descending=q.sort_order != "asc",
             limit=limit,
-            offset=offset,
+            offset=q.offset,
         )
     meta["total_pages"] = (total + limit - 1) // limit
     meta["total_count"] = total
@@ -103,9 +103,9 @@ async def list_sessions(request: Request) -> Response:
 
 
 async def create_session(request: Request) -> Response:
-    q, body = await validate(request, "create_session")
+    q, body = await validate(request, CREATE_SESSION)
     db = await _database(request, q.db_id)
-    session_type = q.type
+    session_type = q.session_type
     owner = getattr(request.state, "user_id", None)
     user_id = owner if owner is not None else body.user_id
     session_id = body.session_id or str(uuid.uuid4())
@@ -154,23 +154,24 @@ async def create_session(request: Request) -> Response:
 
 async def get_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
-    q, _ = await validate(request, "get_session_by_id")
+    q, _ = await validate(request, GET_SESSION)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
     row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
     if row is None:
-        if q.type is None:
+        if q.session_type is None:
             raise HTTPError(404, f"Session with id '{session_id}' not found")
-        raise HTTPError(404, f"{_TYPE_TITLES[q.type]} Session with id '{session_id}' not found")
-    return _json(render.session_detail(row, q.type, keep_nulls=False))
+        raise HTTPError(404, f"{_TYPE_TITLES[q.session_type]} Session with id '{session_id}' not found")
+    return _json(render.session_detail(row, q.session_type, keep_nulls=False))
 
 
 # -- GET /sessions/{session_id}/runs and /run-previews ---------------------------------------------
 
 
-async def _session_for_runs(request: Request, route: str) -> tuple[Any, dict[str, Any]]:
+async def _session_for_runs(request: Request) -> tuple[Any, dict[str, Any], set[str] | None]:
+    """Shared by /runs and /run-previews: status check (before the database), then the session."""
     session_id = request.path_params["session_id"]
-    q, _ = await validate(request, route)
+    q, _ = await validate(request, GET_RUNS)
     statuses = None
     if q.status:
         statuses = {value.upper() for value in q.status}
@@ -186,13 +187,13 @@ async def _session_for_runs(request: Request, route: str) -> tuple[Any, dict[str
 
 
 async def get_session_runs(request: Request) -> Response:
-    q, row, statuses = await _session_for_runs(request, "get_session_runs")
-    return _json(render.session_runs(row, q.type, q.created_after, q.created_before, statuses))
+    q, row, statuses = await _session_for_runs(request)
+    return _json(render.session_runs(row, q.session_type, q.created_after, q.created_before, statuses))
 
 
 async def get_session_run_previews(request: Request) -> Response:
-    q, row, statuses = await _session_for_runs(request, "get_session_run_previews")
-    return _json(render.run_previews(row, q.type, q.created_after, q.created_before, statuses))
+    q, row, statuses = await _session_for_runs(request)
+    return _json(render.run_previews(row, q.session_type, q.created_after, q.created_before, statuses))
 
 
 # -- GET /sessions/{session_id}/runs/{run_id} ------------------------------------------------------
@@ -201,18 +202,16 @@ async def get_session_run_previews(request: Request) -> Response:
 async def get_session_run(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     run_id = request.path_params["run_id"]
-    q, _ = await validate(request, "get_session_run")
+    q, _ = await validate(request, GET_RUN)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
     row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
     if row is None:
         raise HTTPError(404, f"Session with ID {session_id} not found")
-    if not row["runs"]:
-        raise HTTPError(404, f"Session with ID {session_id} has no runs")
-    run = render.single_run(row, run_id)
-    if run is None:
-        raise HTTPError(404, f"Run with ID {run_id} not found in session {session_id}")
-    return _json(run)
+    try:
+        return _json(render.single_run(row, run_id))
+    except render.RunLookupError as exc:  # "has no runs" / "Run with ID ... not found in session ..."
+        raise HTTPError(404, exc.detail) from None
 
 
 # -- DELETE /sessions/{session_id} and DELETE /sessions --------------------------------------------
@@ -220,7 +219,7 @@ async def get_session_run(request: Request) -> Response:
 
 async def delete_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
-    q, _ = await validate(request, "delete_session")
+    q, _ = await validate(request, DELETE_SESSION)
     db = await _database(request, q.db_id, q.table)
     if q.delete_media:
         raise HTTPError(503, "Media storage is not configured on AgentOS")
@@ -231,7 +230,7 @@ async def delete_session(request: Request) -> Response:
 
 
 async def delete_sessions(request: Request) -> Response:
-    q, body = await validate(request, "delete_sessions")
+    q, body = await validate(request, DELETE_SESSIONS)
     if len(body.session_ids) != len(body.session_types):
         raise HTTPError(400, "Session IDs and session types must have the same length")
     db = await _database(request, q.db_id, q.table)
@@ -251,15 +250,15 @@ async def delete_sessions(request: Request) -> Response:
 
 async def rename_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
-    q, body = await validate(request, "rename_session")
+    q, body = await validate(request, RENAME_SESSION)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
     row = None
     if not has_nul(session_id, user_id):
-        row = await queries.rename_session(db, session_id, clean_json(body.session_name), q.type, user_id)
+        row = await queries.rename_session(db, session_id, clean_json(body.session_name), q.session_type, user_id)
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
-    return _json(render.session_detail(row, q.type, keep_nulls=True))
+    return _json(render.session_detail(row, q.session_type, keep_nulls=True))
 
 
 # -- PATCH /sessions/{session_id} ------------------------------------------------------------------
@@ -267,7 +266,7 @@ async def rename_session(request: Request) -> Response:
 
 async def update_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
-    q, body = await validate(request, "update_session")
+    q, body = await validate(request, UPDATE_SESSION)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
     data_patch: dict[str, Any] = {}
@@ -275,9 +274,10 @@ async def update_session(request: Request) -> Response:
         data_patch["session_name"] = body.session_name
     if body.session_state is not None:
         data_patch["session_state"] = body.session_state
+    # The summary arrives validated and normalised as agno stores it (SessionSummary.to_dict()).
     summary = (False, None)
     if body.summary is not None:
-        summary = (True, normalize_summary(body.summary))
+        summary = (True, body.summary)
     metadata = (False, None)
     if body.metadata is not None:
         metadata = (True, clean_json(strip_reserved_metadata(body.metadata)))
@@ -294,16 +294,5 @@ async def update_session(request: Request) -> Response:
         )
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
-    return _json(render.session_detail(row, q.type, keep_nulls=True))
+    return _json(render.session_detail(row, q.session_type, keep_nulls=True))
 
-
-def normalize_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """agno's SessionSummary round trip: `updated_at` re-serialised with isoformat(), None dropped.
-    The keys were validated already (unknown or missing keys are a 422, a deliberate fix)."""
-    updated_at = summary.get("updated_at")
-    normalized = {
-        "summary": summary["summary"],
-        "topics": summary.get("topics"),
-        "updated_at": datetime.datetime.fromisoformat(updated_at).isoformat() if updated_at else None,
-    }
-    return {key: value for key, value in normalized.items() if value is not None}
