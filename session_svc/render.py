@@ -39,7 +39,12 @@ from uuid import uuid5
 import orjson
 
 from session_svc.render_messages import _ID_NAMESPACE, chat_history, media_to_dict
-from session_svc.render_runs import RunLookupError, run_previews, session_runs, single_run
+from session_svc.render_runs import (
+    RunLookupError,
+    run_previews,
+    session_runs,
+    single_run,
+)
 from session_svc.render_values import (
     agent_metadata,
     as_int,
@@ -59,12 +64,12 @@ from session_svc.render_values import (
 __all__ = [
     "RunLookupError",
     "detect_session_type",
+    "dumps",
     "list_item",
+    "run_previews",
     "session_detail",
     "session_runs",
-    "run_previews",
     "single_run",
-    "dumps",
 ]
 
 _INPUT_MEDIA = (("images", "image"), ("videos", "video"), ("audios", "audio"), ("files", "file"))

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID, uuid5
 
 from session_svc.render_values import as_bool, as_float, as_int, as_text

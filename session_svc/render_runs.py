@@ -5,7 +5,8 @@ Public entry points are re-exported by `session_svc.render` (see its docstring).
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from session_svc.render_values import (
     agent_metadata,
@@ -190,9 +191,7 @@ def _in_window(created_at: Any, created_after: int | None, created_before: int |
         return True
     if created_after is not None and created_at < created_after:
         return False
-    if created_before is not None and created_at > created_before:
-        return False
-    return True
+    return created_before is None or created_at <= created_before
 
 
 def _wanted(statuses: Iterable[str] | None) -> frozenset | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-_UTC = timezone.utc
+_UTC = UTC
 _INT_TEXT = re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*\Z")
 _TRUE_TEXT = frozenset(("1", "on", "t", "true", "y", "yes"))
 _FALSE_TEXT = frozenset(("0", "off", "f", "false", "n", "no"))

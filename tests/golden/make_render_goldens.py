@@ -24,10 +24,8 @@ import copy
 import json
 import pathlib
 import sys
-from typing import List, Union
+from typing import Union
 from uuid import UUID, uuid5
-
-from pydantic import TypeAdapter
 
 from agno.db.base import SessionType
 from agno.db.utils import deserialize_session_by_type, detect_session_type
@@ -51,14 +49,15 @@ from agno.run.team import TeamRunInput, TeamRunOutput
 from agno.run.workflow import WorkflowRunOutput
 from agno.session import AgentSession, TeamSession, WorkflowSession
 from agno.workflow.types import StepMetrics, StepOutput, WorkflowMetrics
+from pydantic import TypeAdapter
 
 OUT = pathlib.Path(__file__).parent / "render" / "cases.json"
 ID_NAMESPACE = UUID("6f1d3b8e-2c4a-5d7e-9f10-a1b2c3d4e5f6")  # = session_svc.render_messages._ID_NAMESPACE
 
-DETAIL = TypeAdapter(Union[AgentSessionDetailSchema, TeamSessionDetailSchema, WorkflowSessionDetailSchema])
-RUNS = TypeAdapter(List[Union[RunSchema, TeamRunSchema, WorkflowRunSchema]])
-ONE_RUN = TypeAdapter(Union[RunSchema, TeamRunSchema, WorkflowRunSchema])
-PREVIEWS = TypeAdapter(List[SessionRunPreviewSchema])
+DETAIL = TypeAdapter(Union[AgentSessionDetailSchema, TeamSessionDetailSchema, WorkflowSessionDetailSchema])  # noqa: UP007 - as agno declares it
+RUNS = TypeAdapter(list[RunSchema | TeamRunSchema | WorkflowRunSchema])
+ONE_RUN = TypeAdapter(Union[RunSchema, TeamRunSchema, WorkflowRunSchema])  # noqa: UP007 - as agno declares it
+PREVIEWS = TypeAdapter(list[SessionRunPreviewSchema])
 LIST_ITEM = TypeAdapter(SessionSchema)
 T0 = 1795545569
 
@@ -347,7 +346,12 @@ def edge_rows():
     typeless["session_type"] = None
     wf_nameless = row("wf-noname", "workflow", [jsonb({"run_id": "wr", "workflow_id": "wf", "input": ["x"], "created_at": T0})], workflow_id="wf", workflow_data={"name": "Pipeline"}, session_data=None, metadata=None)
     wf_empty = row("wf-empty", "workflow", [], workflow_id="wf", session_data={"session_name": "Named WF"}, workflow_data=None)
-    return [empty, zero, no_msgs, dict_input, legacy, typeless, wf_nameless, wf_empty]
+    long_runs = [
+        {"run_id": "long1", "agent_id": "a", "content": "é" * 300 + "tail", "input": {"input_content": "q" * 279 + "☕xyz"}, "created_at": T0},
+        {"run_id": "long2", "agent_id": "a", "content": {"text": "ü" * 400}, "content_type": "dict", "input": {"input_content": {"k": "v" * 300}}, "created_at": T0 + 1},
+    ]
+    long = row("long-sess", "agent", [jsonb(r) for r in long_runs], agent_id="a", session_data={"session_state": {"ok": True}})
+    return [empty, zero, no_msgs, dict_input, legacy, typeless, wf_nameless, wf_empty, long]
 
 
 def fix_rows():
@@ -459,7 +463,7 @@ def case(name, fn, r, expected_from=None, **kwargs):
         expected_from = fill_stable_ids(r)  # a no-op unless some message lacks an id or created_at
     try:
         result = AGENTOS[fn](expected_from or r, **kwargs)
-    except Exception as exc:  # AgentOS answers 500 "Internal server error (<type>)"
+    except Exception as exc:  # noqa: BLE001 - any exception is AgentOS's 500 "Internal server error (<type>)"
         return {"name": name, "fn": fn, "kwargs": kwargs, "row": r, "agentos_error": type(exc).__name__}
     out = {"name": name, "fn": fn, "kwargs": kwargs, "row": r}
     if isinstance(result, dict):
