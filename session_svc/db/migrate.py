@@ -97,7 +97,7 @@ def migrate_database(config: DatabaseConfig, settings: Settings, extra_indexes: 
             for columns in EXTRA_SESSION_INDEXES:
                 conn.execute(_create_index(schema, sessions, columns, concurrently=True))
     for table in created:
-        logger.info("db_id=%s: created %s.%s (stamped %s)", config.db_id, schema, table, SCHEMA_VERSION)
+        logger.info("db_id=%s: created %s.%s", config.db_id, schema, table)
     return created
 
 
