@@ -126,7 +126,12 @@ class _Invalid(Exception):
 
 
 def _error(type_: str, loc: list[Any], msg: str, input_: Any, ctx: dict[str, Any] | None = None) -> dict:
-    """A pydantic error dict in FastAPI's key order."""
+    """A pydantic error dict in FastAPI's key order.
+
+    An input that is echoed back must be shallow enough to encode (see MAX_VALUE_DEPTH).
+    """
+    if type(input_) is dict or type(input_) is list:
+        _check_depth(input_)
     error = {"type": type_, "loc": loc, "msg": msg, "input": input_}
     if ctx is not None:
         error["ctx"] = ctx
@@ -481,6 +486,17 @@ def _echo(value: Any) -> Any:
 
 class _BodyTooDeep(Exception):
     pass
+
+
+def _check_depth(value: Any) -> None:
+    """Raise _BodyTooDeep if containers nest deeper than MAX_VALUE_DEPTH (iteratively)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_VALUE_DEPTH:
+            raise _BodyTooDeep
+        members = item.values() if type(item) is dict else item
+        stack.extend((member, depth + 1) for member in members if type(member) is dict or type(member) is list)
 
 
 def _kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
