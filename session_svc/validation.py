@@ -464,16 +464,16 @@ def _read_body(body: bytes, content_type: str | None) -> Any:
     """The body value FastAPI validates: _Undefined (empty), parsed JSON, or the raw bytes."""
     if not body:
         return _Undefined
-    if not content_type or not _is_json_content_type(content_type):
-        return body
     try:
+        if not content_type or not _is_json_content_type(content_type):
+            return body
         return json.loads(body)
     except json.JSONDecodeError as exc:
         raise RequestValidationError(
             [{"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error", "input": {},
               "ctx": {"error": exc.msg}}]
         ) from None
-    except Exception:  # UnicodeDecodeError, RecursionError: FastAPI's generic body error
+    except Exception:  # UnicodeDecodeError, RecursionError, ...: FastAPI's generic body error
         raise HTTPError(400, BODY_PARSE_ERROR_DETAIL) from None
 
 
@@ -499,11 +499,51 @@ def _check_depth(value: Any) -> None:
         stack.extend((member, depth + 1) for member in members if type(member) is dict or type(member) is list)
 
 
+def _is_clean(value: Any, depth: int = 1) -> bool:
+    """Fast check of a kept value (the common case): finite floats, encodable strings, depth bound.
+
+    Recursion is bounded by MAX_VALUE_DEPTH (it stops descending past it).
+    """
+    if depth > MAX_VALUE_DEPTH:
+        return False
+    if type(value) is dict:
+        for key, member in value.items():
+            if not key.isascii() and not _utf8_encodable(key):
+                return False
+            kind = type(member)
+            if kind is str:
+                if not member.isascii() and not _utf8_encodable(member):
+                    return False
+            elif kind is dict or kind is list:
+                if not _is_clean(member, depth + 1):
+                    return False
+            elif kind is float and not _isfinite(member):
+                return False
+        return True
+    for member in value:
+        kind = type(member)
+        if kind is str:
+            if not member.isascii() and not _utf8_encodable(member):
+                return False
+        elif kind is dict or kind is list:
+            if not _is_clean(member, depth + 1):
+                return False
+        elif kind is float and not _isfinite(member):
+            return False
+    return True
+
+
+_isfinite = math.isfinite
+
+
 def _kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
     """Errors for a value that will be stored: non-finite floats, lone surrogates, too deep nesting.
 
-    Iterative (a stack of (value, loc, depth)), so no input can exhaust Python's stack.
+    The detailed pass (with locs) runs only when the fast check fails. It is iterative (a stack of
+    (value, loc, depth)), so no input can exhaust Python's stack.
     """
+    if _is_clean(value):
+        return
     stack = [(value, loc, 1)]
     while stack:
         item, where, depth = stack.pop()
