@@ -132,6 +132,9 @@ GARBAGE = [
     b'{"a":"\xed\xa0\x80"}', b"{\x00}", b'{"a":1}\x00', b"\x00{\x00}", b"{\x00\x00\x00}\x00\x00\x00",
     b"[" * 5000, b"[" * 5000 + b"]" * 5000, b'{"a":' * 3000 + b"1" + b"}" * 3000, b"NaN", b"Infinity",
     b"-Infinity", b"nan", b"inf", b"1e999", b" \t\r\n{}", b"{} \t\r\n", b"\x0c{}", b"\xc2\xa0{}",
+    # json_invalid positions count characters of the decoded text, not bytes
+    b'{"\xc3\xa9\xe2\x82\xac":1,}', b'\xef\xbb\xbf{"a":}', b'{"a":"\\ud800', '{"a":}'.encode("utf-16"),
+    b'{"a":"\xf0\x9f\x98\x80" x}',
 ]
 for body in GARBAGE:
     CASES.append(b("create", body))
