@@ -78,9 +78,10 @@ from typing import Any, Callable, Mapping
 
 import msgspec
 from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
-from session_svc.errors import BODY_PARSE_ERROR_DETAIL, HTTPError, RequestValidationError
+from session_svc.errors import BODY_PARSE_ERROR_DETAIL, HTTPError, RequestValidationError, ServiceError
 from session_svc.schemas import (
     INT64_MAX,
     SESSION_TYPES,
@@ -833,6 +834,17 @@ def validate_parts(query_params: Any, body: bytes, content_type: str | None, spe
 
 
 async def validate(request: Request, spec: RouteSpec) -> tuple[Any, Any]:
-    """Validate a Starlette request for `spec`; reads the body only if the route has one."""
-    body = await request.body() if spec.body is not None else b""
+    """Validate a Starlette request for `spec`; reads the body only if the route has one.
+
+    As in FastAPI, a failure to read the body is a 400, except an HTTP exception raised while reading
+    (a body-size limit's 413), which propagates.
+    """
+    body = b""
+    if spec.body is not None:
+        try:
+            body = await request.body()
+        except (StarletteHTTPException, ServiceError):
+            raise
+        except Exception:  # ClientDisconnect and the like
+            raise HTTPError(400, BODY_PARSE_ERROR_DETAIL) from None
     return validate_parts(request.query_params, body, request.headers.get("content-type"), spec)

@@ -529,3 +529,23 @@ def test_deep_inputs_are_never_echoed(route, body):
 
 def test_deep_ignored_keys_are_still_ignored_like_fastapi():
     assert run("create", body=b'{"ignored":' + b"[" * 600 + b"]" * 600 + b"}")[0] == "pass"
+
+
+def test_a_body_that_cannot_be_read_is_a_400_but_a_size_limit_propagates():
+    from starlette.exceptions import HTTPException
+    from starlette.requests import ClientDisconnect
+
+    def request_failing_with(exc: Exception) -> Request:
+        async def receive():
+            raise exc
+
+        scope = {"type": "http", "method": "PATCH", "path": "/sessions/s", "query_string": b"",
+                 "headers": [(b"content-type", b"application/json")]}
+        return Request(scope, receive)
+
+    with pytest.raises(HTTPError) as raised:
+        asyncio.run(v.validate(request_failing_with(ClientDisconnect()), v.UPDATE_SESSION))
+    assert (raised.value.status, raised.value.body()) == (400, BODY_PARSE_ERROR)
+    with pytest.raises(HTTPException) as too_large:
+        asyncio.run(v.validate(request_failing_with(HTTPException(413, "Content Too Large")), v.UPDATE_SESSION))
+    assert too_large.value.status_code == 413
