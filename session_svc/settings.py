@@ -10,6 +10,10 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .auth.config import AuthConfig
 
 DEFAULT_PORT = 8080
 DEFAULT_EMBEDDED_DIR = "./.data/pg"
@@ -54,6 +58,8 @@ class Settings:
     security_key: str | None = None
     cors_origins: tuple[str, ...] = ()
     docs_enabled: bool = True
+    # JWT / security key / service accounts / user isolation (auth/config.py, contract §6).
+    auth: AuthConfig = dataclasses.field(default_factory=lambda: _auth_config({}))
 
     @property
     def embedded(self) -> bool:
@@ -171,7 +177,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         security_key=env.get("OS_SECURITY_KEY") or None,
         cors_origins=_csv(env, "CORS_ORIGIN_LIST"),
         docs_enabled=_bool(env, "DOCS_ENABLED", True),
+        auth=_auth_config(env),
     )
+
+
+def _auth_config(env: Mapping[str, str]) -> AuthConfig:
+    from .auth.config import load_auth_config  # imported late: the auth package imports this module
+
+    return load_auth_config(env)
 
 
 def _runs_table(env: Mapping[str, str]) -> str:

@@ -148,6 +148,13 @@ async def insert_session(db: Database, values: dict[str, Any], runs: list[Any]) 
     return row
 
 
+async def session_owner(db: Database, session_id: str) -> Row | None:
+    """`{"user_id": ...}` of an existing session, or None: read only when a create's id is taken."""
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(db.statement("session_owner"), {"session_id": session_id})
+        return await cur.fetchone()
+
+
 _JSONB_COLUMNS = frozenset(
     ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary")
 )

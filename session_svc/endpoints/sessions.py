@@ -55,7 +55,10 @@ async def _database(request: Request, db_id: str | None, table: str | None = Non
 
 def _scoped_user(request: Request, query_user_id: str | None) -> str | None:
     """The user every read/delete/rename is filtered by (contract §6.5): the query's user_id
-    unless an authenticated, isolated caller's identity replaces it."""
+    unless an authenticated, isolated caller's identity replaces it. Called right after the
+    database is chosen, where AgentOS's resolve_db_and_scope refuses a caller without identity."""
+    if getattr(request.state, "missing_user_identity", False):
+        raise HTTPError(403, "Authenticated request is missing a user identity")
     scope_user = getattr(request.state, "scoped_user_id", None)
     return scope_user if scope_user is not None else query_user_id
 
@@ -105,9 +108,11 @@ async def list_sessions(request: Request) -> Response:
 async def create_session(request: Request) -> Response:
     q, body = await validate(request, CREATE_SESSION)
     db = await _database(request, q.db_id)
+    scoped = _scoped_user(request, None)
     session_type = q.session_type
+    # Any authenticated identity owns what it creates; a scoped caller always owns it (§6.5).
     owner = getattr(request.state, "user_id", None)
-    user_id = owner if owner is not None else body.user_id
+    user_id = scoped if scoped is not None else owner if owner is not None else body.user_id
     session_id = body.session_id or str(uuid.uuid4())
     for field, value in (("session_id", session_id), ("user_id", user_id), ("agent_id", body.agent_id), ("team_id", body.team_id), ("workflow_id", body.workflow_id)):
         if has_nul(value):
@@ -145,7 +150,15 @@ async def create_session(request: Request) -> Response:
     runs = [clean_json(run) for run in (body.runs or [])]
     row = await queries.insert_session(db, values, runs)
     if row is None:
-        raise HTTPError(409, f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it.")
+        # The id is taken. Only a caller who may see that session learns it exists (§2.2 step 5).
+        taken_by = await queries.session_owner(db, session_id)
+        if scoped is None or (taken_by is not None and taken_by["user_id"] == scoped):
+            raise HTTPError(409, f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it.")
+        raise HTTPError(
+            409,
+            "Could not create a session with the supplied session_id. "
+            "Omit session_id to have one generated, or choose a different one.",
+        )
     return _json(render.session_detail(row, session_type, keep_nulls=False), status=201)
 
 
@@ -221,9 +234,9 @@ async def delete_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     q, _ = await validate(request, DELETE_SESSION)
     db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
     if q.delete_media:
         raise HTTPError(503, "Media storage is not configured on AgentOS")
-    user_id = _scoped_user(request, q.user_id)
     if not has_nul(session_id, user_id):
         await queries.delete_sessions(db, [session_id], user_id)
     return _no_content()
@@ -234,9 +247,9 @@ async def delete_sessions(request: Request) -> Response:
     if len(body.session_ids) != len(body.session_types):
         raise HTTPError(400, "Session IDs and session types must have the same length")
     db = await _database(request, q.db_id, q.table)
+    user_id = _scoped_user(request, q.user_id)
     if q.delete_media:
         raise HTTPError(503, "Media storage is not configured on AgentOS")
-    user_id = _scoped_user(request, q.user_id)
     if not has_nul(user_id):
         # Ids holding NUL cannot exist in PostgreSQL; dropping them keeps the statement valid.
         ids = [session_id for session_id in body.session_ids if not has_nul(session_id)]
