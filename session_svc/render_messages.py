@@ -7,8 +7,8 @@ Deliberate fixes (README "Differences from AgentOS"):
   `uuid5(_ID_NAMESPACE, f"{session_id}:{run_id}:{message_index}")`, where message_index is the
   position in the run's stored `messages` list. agno makes a fresh uuid4 on every read. Media items
   without an id get `uuid5(_ID_NAMESPACE, f"{session_id}:{run_id}:{message_index}:{field}:{item_index}")`.
-* A message without `created_at` gets the run's `created_at` (else the session's, else 0); agno uses
-  the current time on every read.
+* A message without `created_at` (or with a null one) gets the run's `created_at` if that is an
+  integer, else the session's, else 0; agno uses the current time on every read.
 * `content` that is not a string or list (agno: ValidationError, 500) is rendered with the text rule
   (`render_values.as_text`); a null `from_history`/`stop_after_tool_call` counts as false; a
   message that is not an object is skipped.
@@ -108,21 +108,25 @@ _REFERENCE_KEYS = (
 )
 
 
-def _b64_roundtrip(text: str) -> str | None:
+def _b64_roundtrip(text: str) -> str:
     """`from_base64` then `to_base64`: lenient decode (invalid text falls back to its UTF-8 bytes),
-    strict re-encode; empty content is not emitted."""
+    strict re-encode."""
     try:
         raw = base64.b64decode(text)
     except (binascii.Error, ValueError):
         raw = text.encode("utf-8")
-    return base64.b64encode(raw).decode("ascii") if raw else None
+    return base64.b64encode(raw).decode("ascii")
 
 
-def _file_content(text: str, mime_type: Any) -> str | None:
-    """File.from_base64 then File._normalise_content: text/* stays as stored, the rest re-base64."""
-    if isinstance(mime_type, str) and mime_type.startswith("text/"):
-        return text or None
-    return _b64_roundtrip(text)
+def _inline_content(kind: str, text: str, mime_type: Any) -> str | None:
+    """The `content` key after Message.from_dict's `<Class>.from_base64` and `.to_dict()`.
+    Image/Audio/Video emit it only for non-empty bytes; File always does (its `_normalise_content`
+    keeps b"", which serializes as ""), and keeps text/* content as stored."""
+    if kind == "file":
+        if isinstance(mime_type, str) and mime_type.startswith("text/"):
+            return text
+        return _b64_roundtrip(text)
+    return _b64_roundtrip(text) or None
 
 
 def media_to_dict(kind: str, data: Any, fallback_id: str) -> Any:
@@ -158,8 +162,10 @@ def media_to_dict(kind: str, data: Any, fallback_id: str) -> Any:
         out = {"id": fallback_id, **out}
     if isinstance(reference, dict):
         out["media_reference"] = {key: reference[key] for key in _REFERENCE_KEYS if reference.get(key) is not None}
+    elif kind == "file" and not inline and content is not None:
+        out["content"] = content  # File.content is Any: File(**data) keeps it, to_dict emits it
     elif inline:
-        encoded = _file_content(content, data.get("mime_type")) if kind == "file" else _b64_roundtrip(content)
+        encoded = _inline_content(kind, content, data.get("mime_type"))
         if encoded is not None:
             out["content"] = encoded
     metadata = source.get("metadata")
@@ -235,7 +241,6 @@ def message_to_dict(message: dict, id_prefix: str, default_created_at: int) -> d
 
 def _fallback_created_at(run: dict, session_created_at: Any) -> int:
     for value in (run.get("created_at"), session_created_at):
-        value = as_int(value)
         if type(value) is int:
             return value
     return 0

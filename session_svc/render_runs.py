@@ -38,14 +38,21 @@ class RunLookupError(Exception):
 
 
 def _input_media(run: dict) -> dict:
-    """`os/utils.py::extract_input_media`. FIX: a null media list counts as empty (agno: 500)."""
+    """`os/utils.py::extract_input_media`: `list.extend` of each stored input media value (so a
+    string extends by its characters, as in agno). FIX: null or non-iterable values are skipped
+    (agno: TypeError, 500)."""
     media = {"images": [], "videos": [], "audios": [], "files": []}
     run_in = run.get("input", {})
     if isinstance(run_in, dict):
         for key, items in media.items():
-            stored = run_in.get(key)
+            stored = run_in.get(key, ())
             if isinstance(stored, list):
                 items.extend(stored)
+            elif stored is not None:
+                try:
+                    items.extend(stored)
+                except TypeError:
+                    pass
     return media
 
 
@@ -300,6 +307,8 @@ def single_run(row: dict, run_id: str) -> dict:
         if isinstance(run, dict) and run.get("run_id") == run_id:
             break
     else:
+        run = None
+    if not run:  # as agno: `if not target_run`, so an empty run object is "not found" too
         raise RunLookupError(f"Run with ID {run_id} not found in session {session_id}")
     if run.get("workflow_id") is not None:
         return _workflow_run_schema(run)

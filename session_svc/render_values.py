@@ -15,6 +15,7 @@ from typing import Any
 
 _UTC = UTC
 _INT_TEXT = re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*\Z")
+_FLOAT_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*\Z")
 _TRUE_TEXT = frozenset(("1", "on", "t", "true", "y", "yes"))
 _FALSE_TEXT = frozenset(("0", "off", "f", "false", "n", "no"))
 
@@ -92,8 +93,11 @@ def as_int(value: Any) -> Any:
 
 
 def as_float(value: Any) -> Any:
-    """Value of an `Optional[float]` model field: pydantic turns an int into a float."""
-    if type(value) is int:
+    """Value of an `Optional[float]` model field: pydantic turns ints, bools and numeric strings
+    into floats; other values pass through unchanged."""
+    if type(value) is int or type(value) is bool:
+        return float(value)
+    if isinstance(value, str) and _FLOAT_TEXT.match(value):
         return float(value)
     return value
 
@@ -281,12 +285,24 @@ def agent_metadata(metadata: Any, agent_data: Any) -> Any:
     .framework (an existing `sdk` key keeps its position, a new one goes last)."""
     sdk = (agent_data.get("sdk") or agent_data.get("framework")) if isinstance(agent_data, dict) else None
     if isinstance(sdk, str) and sdk:
-        out = dict(metadata) if isinstance(metadata, dict) else {}
-        out["sdk"] = sdk
+        if not metadata:
+            return {"sdk": sdk}
+        out = dict(metadata) if isinstance(metadata, dict) else _as_dict(metadata)
+        if isinstance(out, dict):
+            out["sdk"] = sdk
         return out
-    if isinstance(metadata, dict):
-        return dict(metadata)
-    return metadata
+    if metadata is None or isinstance(metadata, dict):
+        return None if metadata is None else dict(metadata)
+    return _as_dict(metadata)
+
+
+def _as_dict(value: Any) -> Any:
+    """`dict(value)` as agno applies it to a non-object metadata (a list of 2-key objects becomes
+    a dict of their keys, "" becomes {}). FIX: where that raises, the value is kept as stored."""
+    try:
+        return dict(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def normalized_summary(summary: Any) -> Any:

@@ -378,7 +378,10 @@ def fill_stable_ids(r: dict) -> dict:
                 message["id"] = str(uuid5(ID_NAMESPACE, f"{r['session_id']}:{run.get('run_id')}:{index}"))
             if message.get("created_at") is None:
                 run_created = run.get("created_at")
-                message["created_at"] = run_created if type(run_created) is int else (r["created_at"] or 0)
+                session_created = r["created_at"]
+                message["created_at"] = (
+                    run_created if type(run_created) is int else session_created if type(session_created) is int else 0
+                )
     return r
 
 
