@@ -9,17 +9,71 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import Route
 
+from .auth import AuthMiddleware
 from .db.registry import Registry
 from .endpoints.health import health, healthz, instantiated_at_iso, readyz
 from .errors import HTTPError, ServiceError
+from .metrics import Metrics, metrics_endpoint
+from .middleware import (
+    BodyLimit,
+    CaptureRoute,
+    Deadline,
+    Recovery,
+    RequestContext,
+    StripTrailingSlash,
+    cors_allowed_origins,
+)
+from .openapi import docs_routes
 from .routes import routes
 from .settings import DatabaseConfig, Settings
 
 logger = logging.getLogger("session_svc")
+
+
+def middleware_stack(settings: Settings, metrics: Metrics) -> list[Middleware]:
+    """Every request passes these layers top to bottom before routing (the first is outermost).
+
+    1. RequestContext  request id in and out, real client IP, one access-log line, metrics: it
+                       sees every answer, including the ones the layers below make themselves
+    2. Recovery        unhandled error -> 500 `Internal server error (<Type>)`; inside the request
+                       context so the log line carries the traceback, outside CORS like AgentOS's
+                       ServerErrorMiddleware (a 500 carries no CORS headers there either)
+    3. CORS            AgentOS's CORSMiddleware settings; answers preflights before auth
+    4. StripTrailingSlash  `/sessions/` routes like `/sessions` (auth sees the stripped path)
+    5. Auth            security key / JWT (session_svc/auth): 401 before any 404/413/422
+    6. BodyLimit       413 before a handler reads a byte past AGNO_MAX_BODY_BYTES
+    7. Deadline        504 after AGNO_REQUEST_TIMEOUT, cancelling the handler and its query
+    8. CaptureRoute    reports the matched route template back to RequestContext
+    then Starlette's ExceptionMiddleware (ServiceError/HTTPException -> JSON) and the router.
+    """
+    return [
+        Middleware(
+            RequestContext,
+            metrics=metrics,
+            trusted_proxies=settings.trusted_proxies,
+            default_db_id=settings.default_db_id,
+        ),
+        Middleware(Recovery),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=cors_allowed_origins(settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["*"],
+        ),
+        Middleware(StripTrailingSlash),
+        Middleware(AuthMiddleware, config=settings.auth, cors_origins=settings.cors_origins),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(Deadline, seconds=settings.request_timeout),
+        Middleware(CaptureRoute),
+    ]
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -33,20 +87,29 @@ def create_app(settings: Settings) -> Starlette:
             active = active.with_databases((DatabaseConfig(active.default_db_id, uri),))
         registry = Registry(active)
         app.state.registry = registry
+        app.state.metrics.watch_databases(lambda: registry.databases.values())
         await registry.open()
         try:
             yield
         finally:
             await registry.close()
 
+    metrics = Metrics()
     app = Starlette(
-        routes=routes(health=health, healthz=healthz, readyz=readyz),
-        exception_handlers={ServiceError: _on_service_error, HTTPException: _on_http_exception, Exception: _on_unhandled},
+        routes=[
+            *routes(health=health, healthz=healthz, readyz=readyz),
+            Route("/metrics", metrics_endpoint, methods=["GET"], name="metrics"),
+            *(docs_routes() if settings.docs_enabled else ()),
+        ],
+        # Unhandled exceptions never reach Starlette's ServerErrorMiddleware: Recovery answers them.
+        exception_handlers={ServiceError: _on_service_error, HTTPException: _on_http_exception},
+        middleware=middleware_stack(settings, metrics),
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.shutting_down = False  # set by `serve` on SIGTERM: /readyz answers 503 from then on
     app.state.instantiated_at = instantiated_at_iso(datetime.datetime.now(datetime.timezone.utc))
-    app.add_middleware(StripTrailingSlash)
     return app
 
 
@@ -62,25 +125,3 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
-
-
-async def _on_unhandled(request: Request, exc: Exception) -> Response:
-    """AgentOS's answer to an unhandled error: the class name only, never the message."""
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return HTTPError(500, f"Internal server error ({type(exc).__name__})").to_response()
-
-
-class StripTrailingSlash:
-    """AgentOS's TrailingSlashMiddleware as pure ASGI: `/sessions/` routes like `/sessions`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = scope["path"]
-            if path != "/" and path.endswith("/"):
-                stripped = path.rstrip("/")
-                if stripped:
-                    scope = dict(scope, path=stripped, raw_path=stripped.encode("utf-8"))
-        await self.app(scope, receive, send)

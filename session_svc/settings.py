@@ -7,6 +7,7 @@ one-line `ConfigError` that names the variable, never a traceback deep inside a 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -52,9 +53,14 @@ class Settings:
     pg_prepare: bool = True
     log_level: str = "INFO"
     request_timeout: float = 60.0
+    # Server-side backstop for the request deadline (SET statement_timeout); 0 turns it off.
+    statement_timeout: float = 65.0
     max_body_bytes: int = 10 * 1024 * 1024
     trusted_proxies: tuple[str, ...] = ()
     shutdown_grace: float = 30.0
+    # Seconds between SIGTERM and closing the listener, answering /readyz 503 meanwhile, so a load
+    # balancer stops routing here before connections are refused. Counted inside the grace period.
+    shutdown_delay: float = 0.0
     security_key: str | None = None
     cors_origins: tuple[str, ...] = ()
     docs_enabled: bool = True
@@ -95,6 +101,20 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _seconds_or_off(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number of seconds where 0 means "off"."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds (0 = off), got {raw!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be zero or positive, got {raw!r}")
+    return value
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -112,6 +132,44 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _origin_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """AgentOS reads CORS_ORIGIN_LIST with pydantic-settings, i.e. as a JSON array; a plain
+    comma-separated list is accepted too."""
+    raw = env.get(name, "").strip()
+    if raw.startswith("["):
+        try:
+            values = json.loads(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} is not a valid JSON array: {exc}") from None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{name} must be a JSON array of strings or a comma-separated list")
+        return tuple(v.strip() for v in values if v.strip())
+    return _csv(env, name)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDRs, each checked here rather than per request."""
+    entries = _csv(env, name)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {entry!r} is not an IP address or CIDR") from None
+    return entries
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    level = (env.get("AGNO_LOG_LEVEL", "").strip() or "INFO").upper()
+    if level == "WARN":
+        level = "WARNING"
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"AGNO_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+    return level
 
 
 def _databases(env: Mapping[str, str]) -> tuple[tuple[DatabaseConfig, ...], str]:
@@ -154,6 +212,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     pool_max = _int(env, "AGNO_POOL_MAX_SIZE", 10, minimum=1)
     if pool_min > pool_max:
         raise ConfigError(f"AGNO_POOL_MIN_SIZE ({pool_min}) exceeds AGNO_POOL_MAX_SIZE ({pool_max})")
+    request_timeout = _float(env, "AGNO_REQUEST_TIMEOUT", 60.0)
     return Settings(
         databases=tuple(DatabaseConfig(d.db_id, normalize_dsn(d.dsn)) for d in databases),
         default_db_id=default_db_id,
@@ -169,13 +228,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=_float(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
         pool_timeout=_float(env, "AGNO_POOL_TIMEOUT", 5.0),
         pg_prepare=_bool(env, "AGNO_PG_PREPARE", True),
-        log_level=(env.get("AGNO_LOG_LEVEL", "").strip() or "INFO").upper(),
-        request_timeout=_float(env, "AGNO_REQUEST_TIMEOUT", 60.0),
+        log_level=_log_level(env),
+        request_timeout=request_timeout,
+        statement_timeout=_seconds_or_off(env, "AGNO_PG_STATEMENT_TIMEOUT", request_timeout + 5),
         max_body_bytes=_int(env, "AGNO_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
-        trusted_proxies=_csv(env, "AGNO_TRUSTED_PROXIES"),
+        trusted_proxies=_networks(env, "AGNO_TRUSTED_PROXIES"),
         shutdown_grace=_float(env, "AGNO_SHUTDOWN_GRACE", 30.0),
+        shutdown_delay=_seconds_or_off(env, "AGNO_SHUTDOWN_DELAY", 0.0),
         security_key=env.get("OS_SECURITY_KEY") or None,
-        cors_origins=_csv(env, "CORS_ORIGIN_LIST"),
+        cors_origins=_origin_list(env, "CORS_ORIGIN_LIST"),
         docs_enabled=_bool(env, "DOCS_ENABLED", True),
         auth=_auth_config(env),
     )

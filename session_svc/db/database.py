@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -16,11 +18,12 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
-from psycopg_pool import AsyncConnectionPool
 
 from ..jsonenc import dumps
 from ..settings import DatabaseConfig, Settings
 from . import queries
+from .faults import GuardedPool
+from .health import DatabaseHealth
 
 logger = logging.getLogger("session_svc.db")
 
@@ -39,9 +42,16 @@ AGNO_OTHER_TABLES = (
 _json_decode = msgspec.json.Decoder().decode
 
 
-async def _configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
-    set_json_loads(_json_decode, context=conn)
-    set_json_dumps(dumps, context=conn)
+def _configurer(statement_timeout: float) -> Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]:
+    async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
+        set_json_loads(_json_decode, context=conn)
+        set_json_dumps(dumps, context=conn)
+        if statement_timeout > 0:
+            # Backstop behind the request deadline: a statement the client cancel missed still
+            # ends on the server. A session setting, so AGNO_PG_STATEMENT_TIMEOUT=0 under PgBouncer.
+            await conn.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+
+    return configure
 
 
 class Database:
@@ -53,22 +63,12 @@ class Database:
         self.runs_table = settings.runs_table
         self.table_names = frozenset((self.session_table, self.runs_table, *AGNO_OTHER_TABLES))
         self.connect_timeout = settings.connect_timeout
-        self.pool = AsyncConnectionPool(
-            self.dsn,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            timeout=settings.pool_timeout,
-            open=False,
-            configure=_configure_connection,
-            kwargs={
-                "autocommit": True,  # every statement is its own transaction: no BEGIN/COMMIT trips
-                "connect_timeout": max(2, round(settings.connect_timeout)),
-                "prepare_threshold": 2 if settings.pg_prepare else None,
-                "row_factory": dict_row,
-                "application_name": "agno-session",
-            },
-            name=f"agno-session-{self.db_id}",
-        )
+        self._settings = settings
+        # Faults seen on this database, by kind (faults.classify), for /metrics.
+        self.fault_counts: Counter[str] = Counter()
+        self._retiring: set[asyncio.Task[None]] = set()
+        self.health = DatabaseHealth(self.db_id, self.dsn, settings.connect_timeout, self._replace_pool)
+        self.pool = self._new_pool()
         self.sessions_ident = sql.Identifier(self.schema, self.session_table)
         self.runs_ident = sql.Identifier(self.schema, self.runs_table)
         self.has_legacy_runs = False
@@ -78,13 +78,52 @@ class Database:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
+    def _new_pool(self) -> GuardedPool:
+        settings = self._settings
+        return GuardedPool(
+            self.dsn,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            timeout=settings.pool_timeout,
+            open=False,
+            configure=_configurer(settings.statement_timeout),
+            kwargs={
+                "autocommit": True,  # every statement is its own transaction: no BEGIN/COMMIT trips
+                "connect_timeout": max(2, round(settings.connect_timeout)),
+                "prepare_threshold": 2 if settings.pg_prepare else None,
+                "row_factory": dict_row,
+                "application_name": "agno-session",
+            },
+            name=f"agno-session-{self.db_id}",
+            db_id=self.db_id,
+            is_down=self.health.is_down,
+            on_fault=self._on_fault,
+        )
+
+    def _on_fault(self, kind: str, exc: BaseException) -> None:
+        self.fault_counts[kind] += 1
+        self.health.report(kind)
+
+    async def _replace_pool(self) -> None:
+        """After an outage: a fresh pool, so no dead connection or backed-off reconnect attempt
+        of the old one is used; the old pool closes its connections as they come back."""
+        old, self.pool = self.pool, self._new_pool()
+        await self.pool.open(wait=False)
+        task = asyncio.get_running_loop().create_task(old.close(timeout=self._settings.shutdown_grace))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
     async def open(self) -> None:
         """Open the pool without waiting: a database that is down at start-up only makes its own
         requests answer 503 until it is back."""
         await self.pool.open(wait=False)
+        self.health.start()
 
     async def close(self) -> None:
+        await self.health.close()
         await self.pool.close()
+        if self._retiring:
+            await asyncio.gather(*self._retiring, return_exceptions=True)
 
     async def load_table_facts(self) -> None:
         """Read the table shape once (legacy runs column, side tables) and compose statements."""
@@ -164,6 +203,7 @@ class Database:
                 async with self.pool.connection(timeout=timeout) as conn:
                     await conn.execute(queries.load("readiness"))
             return True
-        except Exception:  # any failure means "not ready"; the reason is logged, not returned
-            logger.warning("readiness check failed for db_id=%s", self.db_id, exc_info=True)
+        except Exception as exc:  # any failure means "not ready"; the reason is logged, not returned
+            cause = exc.__cause__ or exc
+            logger.warning("readiness check failed for db_id=%s (%s)", self.db_id, type(cause).__name__)
             return False

@@ -1,0 +1,116 @@
+"""Is a database up? Decided by real connection attempts, and recovered without a restart.
+
+psycopg_pool retries failed connections with exponential backoff (1 s, 2 s, 4 s ... for up to five
+minutes), so after an outage a pool alone may take minutes to notice the server is back, and while
+it is down every checkout waits the whole pool timeout. Instead:
+
+* a fault on a connection (faults.classify → "unavailable") marks the database down: its requests
+  then answer 503 at once;
+* while it is down, a probe opens a fresh connection every PROBE_INTERVAL seconds (bounded by the
+  connect timeout); the first success marks it up and asks the owner for a fresh pool, so no dead
+  connection and no backed-off reconnect attempt of the old one is ever handed out;
+* "busy" faults (pool timeout) only trigger one probe: a saturated pool is not a dead server.
+
+Each database has its own health, so one database down never affects another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import psycopg
+
+logger = logging.getLogger("session_svc.db")
+
+PROBE_INTERVAL = 1.0
+
+
+class DatabaseHealth:
+    def __init__(
+        self,
+        db_id: str,
+        dsn: str,
+        connect_timeout: float,
+        on_recovered: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.db_id = db_id
+        self._dsn = dsn
+        self._connect_timeout = connect_timeout
+        self._on_recovered = on_recovered
+        self.down = False
+        self.down_since: float | None = None
+        self._probe_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def is_down(self) -> bool:
+        return self.down
+
+    def report(self, kind: str) -> None:
+        """A request saw a fault of `kind` (faults.classify)."""
+        if self._closed:
+            return
+        if kind == "unavailable" and not self.down:
+            self.down = True
+            self.down_since = time.monotonic()
+            logger.error("db_id=%s is unavailable; probing every %.0f s", self.db_id, PROBE_INTERVAL,
+                         extra={"fields": {"db_id": self.db_id}})
+        if kind in ("unavailable", "pool_timeout"):
+            self._ensure_probe()
+
+    def start(self) -> None:
+        """Check once at start-up, so a database that is down from the start fails fast too."""
+        self._ensure_probe()
+
+    async def close(self) -> None:
+        self._closed = True
+        task = self._probe_task
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    def _ensure_probe(self) -> None:
+        if self._probe_task is None or self._probe_task.done():
+            self._probe_task = asyncio.get_running_loop().create_task(self._probe_until_up())
+
+    async def _probe_until_up(self) -> None:
+        while not self._closed:
+            if await self.probe():
+                if self.down:
+                    await self._on_recovered()
+                    outage = time.monotonic() - (self.down_since or time.monotonic())
+                    logger.warning("db_id=%s is available again after %.1f s", self.db_id, outage,
+                                   extra={"fields": {"db_id": self.db_id}})
+                    self.down = False
+                    self.down_since = None
+                return
+            if not self.down:
+                self.down = True
+                self.down_since = time.monotonic()
+                logger.error("db_id=%s is unavailable; probing every %.0f s", self.db_id, PROBE_INTERVAL,
+                             extra={"fields": {"db_id": self.db_id}})
+            await asyncio.sleep(PROBE_INTERVAL)
+
+    async def probe(self) -> bool:
+        """One fresh connection and `SELECT 1`, within the connect timeout (plus a second)."""
+        try:
+            async with asyncio.timeout(self._connect_timeout + 1):
+                conn = await psycopg.AsyncConnection.connect(
+                    self._dsn,
+                    autocommit=True,
+                    connect_timeout=max(1, round(self._connect_timeout)),
+                    application_name="agno-session-probe",
+                )
+                try:
+                    await conn.execute("SELECT 1")
+                finally:
+                    await conn.close()
+            return True
+        except Exception as exc:  # the reason goes to the log; clients only see "unavailable"
+            logger.debug("probe of db_id=%s failed: %s", self.db_id, type(exc).__name__)
+            return False

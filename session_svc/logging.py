@@ -1,0 +1,75 @@
+"""Structured logs: every line on stderr is one JSON object, through stdlib `logging`.
+
+    {"time":"2026-11-29T07:10:00.123Z","level":"INFO","logger":"session_svc.access",
+     "message":"GET /sessions 200","request_id":"...","method":"GET",...}
+
+* The request id of the request being served (a context variable set by the request middleware)
+  is added to every line logged while that request runs, from any logger.
+* Structured fields travel in `extra={"fields": {...}}` and become top-level keys.
+* An exception's type and traceback go into the same line (`error`, `traceback`): a log shipper
+  never has to stitch multi-line tracebacks together.
+* `AGNO_LOG_LEVEL` sets the root level; hypercorn's error log is routed through the same handler.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import logging
+import sys
+import traceback
+from typing import Any
+
+import orjson
+
+# The id of the request the current task serves; "" outside requests (start-up, pool workers).
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("agno_request_id", default="")
+
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One compact JSON object per record; never raises on odd values (they are str()-ed)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
+        line: dict[str, Any] = {
+            "time": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = request_id_var.get()
+        if request_id:
+            line["request_id"] = request_id
+        fields = record.__dict__.get("fields")
+        if isinstance(fields, dict):
+            line.update(fields)
+        # Plain `extra={...}` keys are kept too (libraries use them).
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and key != "fields" and key not in line:
+                line[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            line["error"] = record.exc_info[0].__name__
+            line["traceback"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        elif record.exc_text:
+            line["traceback"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return orjson.dumps(line, default=str).decode("utf-8")
+
+
+def configure_logging(level: str = "INFO", stream: Any = None) -> logging.Handler:
+    """Send every logger's records, as JSON lines, to `stream` (stderr); idempotent."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_agno_json", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler._agno_json = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    # psycopg_pool logs every checkout at INFO; keep its warnings (failed reconnects) only.
+    logging.getLogger("psycopg.pool").setLevel(max(logging.WARNING, root.level))
+    return handler
