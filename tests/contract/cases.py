@@ -1,0 +1,586 @@
+"""The case table: every route, filter, sort option, pagination edge, error path and write.
+
+Read cases run against the seeded databases db-main and db-other, which no case modifies. Write cases
+work in db-scratch on per-case copies of template sessions (see case.Case).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from .case import Case
+from .compare import CLONE, NEW_UUID, NOW, Context, Normalisation
+
+MAIN, OTHER, SCRATCH = "db-main", "db-other", "db-scratch"
+
+# Sessions and how many rows agno_runs holds for each (checked against the seed at run time).
+MAIN_SESSIONS = {
+    "agent-sess-1": 2,
+    "agent-sess-2": 1,
+    "agent-sess-3": 4,
+    "agent-sess-4": 1,
+    "agent-sess-5": 1,
+    "team-sess-1": 2,
+    "team-sess-2": 4,
+    "wf-sess-1": 1,
+    "wf-sess-2": 2,
+    "agent-up-1": 0,
+    "team-up-1": 0,
+    "wf-up-1": 0,
+    "agent-up-empty": 0,
+    "agent-up-framework": 0,
+    "agent-up-nomsg": 2,
+}
+OTHER_SESSIONS = {"other-sess-1": 2, "other-sess-2": 1, "other-legacy": 0, "other-legacy-text": 0, "other-legacy-wf": 0}
+# Runs that exist only in the legacy `runs` column of db-other.
+LEGACY_ONLY_RUNS = {
+    "other-sess-1": ["run-o1-legacy"],
+    "other-legacy": ["run-ol-1", "run-ol-2"],
+    "other-legacy-text": ["run-olt-1"],
+    "other-legacy-wf": ["run-olw-1"],
+}
+SESSION_COLUMNS = (
+    "session_id",
+    "session_type",
+    "agent_id",
+    "team_id",
+    "workflow_id",
+    "user_id",
+    "session_data",
+    "agent_data",
+    "team_data",
+    "workflow_data",
+    "metadata",
+    "summary",
+    "created_at",
+    "updated_at",
+)
+# Columns whose values are unique in the seeded databases: sorting by them has no ties.
+UNIQUE_SORT_COLUMNS = ("session_id", "created_at", "updated_at")
+
+
+def _q(**params: str) -> str:
+    return "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
+
+
+def _get(case_id: str, url: str, declared: str | None = None) -> Case:
+    return Case(case_id, "GET", url, declared=declared)
+
+
+def list_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+    for db in (MAIN, OTHER):
+        add(_get(f"list-{db}", f"/sessions?db_id={db}"))
+        add(_get(f"list-{db}-trailing-slash", f"/sessions/?db_id={db}"))
+        for session_type in ("agent", "team", "workflow"):
+            add(_get(f"list-{db}-type-{session_type}", f"/sessions?db_id={db}&type={session_type}"))
+    for component, session_type in [
+        ("basic-agent", None),
+        ("basic-agent", "agent"),
+        ("basic-agent", "team"),
+        ("basic-team", None),
+        ("basic-team", "team"),
+        ("basic-workflow", None),
+        ("basic-workflow", "workflow"),
+        ("basic-workflow", "agent"),
+        ("ext-agent", "agent"),
+        ("nobody", None),
+    ]:
+        query = f"db_id={MAIN}&component_id={component}" + (f"&type={session_type}" if session_type else "")
+        add(_get(f"list-component-{component}-{session_type}", f"/sessions?{query}"))
+    for user in ("user-1", "user-2", "user-3", "user-4", "user-5", "nobody", ""):
+        add(_get(f"list-user-{user or 'empty'}", f"/sessions?db_id={MAIN}&user_id={user}"))
+    add(_get("list-other-user-5", f"/sessions?db_id={OTHER}&user_id=user-5"))
+    for label, name in [
+        ("word", "Named"),
+        ("lower", "named agent"),
+        ("percent-wildcard", "%"),
+        ("underscore-wildcard", "_"),
+        ("percent-literal", "100%"),
+        ("underscore-in-name", "100%_d"),
+        ("empty", ""),
+        ("derived-not-matched", "What is the weather"),
+        ("no-match", "zzz"),
+        ("unicode", "Café"),
+        ("legacy-other", "JSON string"),
+    ]:
+        db = OTHER if label == "legacy-other" else MAIN
+        add(_get(f"list-name-{label}", f"/sessions?db_id={db}&{_q(session_name=name)}"))
+    # pagination
+    for limit, page in [(1, 1), (1, 2), (1, 15), (1, 16), (2, 3), (3, 5), (3, 6), (5, 1), (5, 4), (20, 2), (100, 1), (7, 2)]:
+        add(_get(f"list-limit{limit}-page{page}", f"/sessions?db_id={MAIN}&limit={limit}&page={page}"))
+    add(_get("list-page-huge-empty", f"/sessions?db_id={MAIN}&limit=1&page=1000000"))
+    add(_get("list-limit-huge", f"/sessions?db_id={MAIN}&limit=1000000000"))
+    add(_get("list-repeated-limit-last-wins", f"/sessions?db_id={MAIN}&limit=1&limit=2"))
+    add(_get("list-repeated-type-last-wins", f"/sessions?db_id={MAIN}&type=agent&type=team"))
+    add(_get("list-other-limit2-page2", f"/sessions?db_id={OTHER}&limit=2&page=2"))
+    # sorting: columns with unique values compare exactly; tied columns are the declared tie-breaker
+    for column in SESSION_COLUMNS:
+        for order in ("asc", "desc"):
+            declared = None if column in UNIQUE_SORT_COLUMNS else "tie-breaker"
+            add(_get(f"list-sort-{column}-{order}", f"/sessions?db_id={MAIN}&sort_by={column}&sort_order={order}&limit=100", declared))
+    add(_get("list-sort-order-asc-default-key", f"/sessions?db_id={MAIN}&sort_order=asc"))
+    add(_get("list-sort-updated-asc-page2", f"/sessions?db_id={MAIN}&sort_by=updated_at&sort_order=asc&limit=4&page=2"))
+    add(_get("list-sort-session-id-asc-page3", f"/sessions?db_id={MAIN}&sort_by=session_id&sort_order=asc&limit=4&page=3"))
+    add(_get("list-other-sort-updated-asc", f"/sessions?db_id={OTHER}&sort_by=updated_at&sort_order=asc"))
+    add(_get("list-sort-order-other-value-is-desc", f"/sessions?db_id={MAIN}&sort_by=created_at&sort_order=desc&limit=3"))
+    for value in ("bogus", "", "runs"):
+        add(_get(f"list-sort-unknown-{value or 'empty'}", f"/sessions?db_id={MAIN}&sort_by={value}&limit=100", "unknown-sort"))
+    add(_get("list-sort-unknown-asc", f"/sessions?db_id={MAIN}&sort_by=bogus&sort_order=asc&limit=100", "unknown-sort"))
+    for attribute in ("keys", "values", "items", "get"):
+        add(_get(f"list-sort-{attribute}", f"/sessions?db_id={MAIN}&sort_by={attribute}", "sort-attribute-500"))
+    # combinations
+    add(_get("list-combo-agent-user1-name", f"/sessions?db_id={MAIN}&type=agent&user_id=user-1&{_q(session_name='a')}"))
+    add(
+        _get(
+            "list-combo-all-filters",
+            f"/sessions?db_id={MAIN}&type=agent&component_id=basic-agent&user_id=user-4&session_name=Named"
+            "&limit=5&page=1&sort_by=updated_at&sort_order=asc",
+        )
+    )
+    add(_get("list-combo-user2-limit1-page2", f"/sessions?db_id={MAIN}&user_id=user-2&limit=1&page=2&sort_order=asc"))
+    # database and table selection (contract §1.3)
+    add(_get("list-table-sessions", f"/sessions?db_id={MAIN}&table=agno_sessions"))
+    add(_get("list-table-memories-selects-db", f"/sessions?db_id={OTHER}&table=agno_memories"))
+    add(_get("list-table-unknown", f"/sessions?db_id={MAIN}&table=nope"))
+    add(_get("list-table-without-db-id", "/sessions?table=agno_sessions"))
+    add(_get("list-unknown-db-id", "/sessions?db_id=nope"))
+    add(_get("list-empty-db-id", "/sessions?db_id=", "default-db"))
+    add(_get("list-empty-table-is-absent", f"/sessions?db_id={MAIN}&table=&limit=2"))
+    add(_get("list-empty-table-no-db-id", "/sessions?table=&limit=2", "default-db"))
+    add(_get("get-empty-db-id-and-table", "/sessions/agent-sess-1?db_id=&table=", "default-db"))
+    add(_get("list-no-db-id-default", "/sessions", "default-db"))
+    add(_get("list-no-db-id-default-filtered", "/sessions?type=team&limit=1", "default-db"))
+    # validation errors (422)
+    for label, query in [
+        ("type-bogus", "type=bogus"),
+        ("type-empty", "type="),
+        ("type-uppercase", "type=AGENT"),
+        ("limit-zero", "limit=0"),
+        ("limit-negative", "limit=-5"),
+        ("limit-text", "limit=abc"),
+        ("limit-empty", "limit="),
+        ("limit-float", "limit=1.5"),
+        ("page-text", "page=x"),
+        ("page-empty", "page="),
+        ("sort-order-upper", "sort_order=ASC"),
+        ("sort-order-bogus", "sort_order=up"),
+        ("two-errors", "limit=0&page=abc"),
+        ("three-errors", "type=x&limit=x&sort_order=x"),
+    ]:
+        add(_get(f"list-422-{label}", f"/sessions?db_id={MAIN}&{query}"))
+    add(_get("list-422-before-db-resolution", f"/sessions?db_id=nope&limit=0"))
+    add(_get("list-page-zero", f"/sessions?db_id={MAIN}&page=0", "page-zero"))
+    add(_get("list-page-negative", f"/sessions?db_id={MAIN}&page=-1", "page-zero"))
+    add(_get("list-limit-overflow", f"/sessions?db_id={MAIN}&limit=99999999999999999999", "page-overflow"))
+    add(_get("list-nul-in-user-id", f"/sessions?db_id={MAIN}&user_id=a%00b", "nul-never-500"))
+    add(_get("list-nul-in-session-name", f"/sessions?db_id={MAIN}&session_name=a%00b", "nul-never-500"))
+    add(_get("list-page-overflow", f"/sessions?db_id={MAIN}&page=999999999999999999", "page-overflow"))
+    return cases
+
+
+def detail_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+    for db, sessions in ((MAIN, MAIN_SESSIONS), (OTHER, OTHER_SESSIONS)):
+        for session_id in sessions:
+            add(_get(f"get-{session_id}", f"/sessions/{session_id}?db_id={db}"))
+    for session_id, session_type in [
+        ("agent-sess-1", "agent"),
+        ("agent-sess-1", "team"),
+        ("agent-sess-1", "workflow"),
+        ("team-sess-1", "agent"),
+        ("team-sess-1", "team"),
+        ("wf-sess-1", "agent"),
+        ("wf-sess-1", "workflow"),
+        ("agent-up-1", "team"),
+        ("team-up-1", "workflow"),
+    ]:
+        add(_get(f"get-{session_id}-as-{session_type}", f"/sessions/{session_id}?db_id={MAIN}&type={session_type}"))
+    add(_get("get-user-match", f"/sessions/agent-sess-1?db_id={MAIN}&user_id=user-1"))
+    add(_get("get-user-mismatch-404", f"/sessions/agent-sess-1?db_id={MAIN}&user_id=user-2"))
+    add(_get("get-missing-404", f"/sessions/nope?db_id={MAIN}"))
+    for session_type in ("agent", "team", "workflow"):
+        add(_get(f"get-missing-typed-404-{session_type}", f"/sessions/nope?db_id={MAIN}&type={session_type}"))
+    add(_get("get-other-db-404", f"/sessions/agent-sess-1?db_id={OTHER}"))
+    add(_get("get-unknown-db-404", "/sessions/agent-sess-1?db_id=nope"))
+    add(_get("get-table-without-db-400", "/sessions/agent-sess-1?table=agno_sessions"))
+    add(_get("get-table-unknown-404", f"/sessions/agent-sess-1?db_id={MAIN}&table=nope"))
+    add(_get("get-type-bogus-422", f"/sessions/agent-sess-1?db_id={MAIN}&type=bogus"))
+    add(_get("get-trailing-slash", f"/sessions/agent-sess-2/?db_id={MAIN}"))
+    add(_get("get-encoded-id", f"/sessions/{quote('agent sess', safe='')}?db_id={MAIN}"))
+    add(_get("get-no-db-id-default", "/sessions/agent-sess-1", "default-db"))
+    add(_get("get-nul-in-id", f"/sessions/a%00b?db_id={MAIN}", "nul-never-500"))
+    return cases
+
+
+def run_list_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+    for db, sessions in ((MAIN, MAIN_SESSIONS), (OTHER, OTHER_SESSIONS)):
+        for session_id in sessions:
+            add(_get(f"runs-{session_id}", f"/sessions/{session_id}/runs?db_id={db}"))
+            add(_get(f"previews-{session_id}", f"/sessions/{session_id}/run-previews?db_id={db}"))
+    # agent-sess-3 runs are at created_at = C+10, C+20, C+30, C+40 (seed._fix_timestamps); session index 3
+    from .seed import BASE_EPOCH
+
+    created = BASE_EPOCH + 1000 * 3  # agent-sess-3 is the 3rd session_id in sort order in db-main
+    for route in ("runs", "run-previews"):
+        for label, query in [
+            ("after-inclusive", f"created_after={created + 20}"),
+            ("before-inclusive", f"created_before={created + 20}"),
+            ("window", f"created_after={created + 15}&created_before={created + 35}"),
+            ("after-all", f"created_after={created + 100}"),
+            ("before-none", f"created_before={created}"),
+            ("status-completed", "status=COMPLETED"),
+            ("status-lower", "status=completed"),
+            ("status-two", "status=ERROR&status=completed"),
+            ("status-error-none", "status=ERROR"),
+            ("status-cancelled", "status=cancelled"),
+        ]:
+            add(_get(f"{route}-sess3-{label}", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&{query}"))
+        add(_get(f"{route}-nomsg-status-error", f"/sessions/agent-up-nomsg/{route}?db_id={MAIN}&status=error"))
+        add(_get(f"{route}-status-bogus-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status=BOGUS&status=done"))
+        add(_get(f"{route}-status-bogus-before-db-400", f"/sessions/agent-sess-3/{route}?db_id=nope&status=bogus"))
+        add(_get(f"{route}-status-empty-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status="))
+        add(_get(f"{route}-created-after-text-422", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after=yesterday"))
+        add(_get(f"{route}-missing-404", f"/sessions/nope/{route}?db_id={MAIN}"))
+        add(_get(f"{route}-user-mismatch-404", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&user_id=user-2"))
+        add(_get(f"{route}-user-match", f"/sessions/team-sess-2/{route}?db_id={MAIN}&user_id=user-3"))
+        add(_get(f"{route}-agent-as-team", f"/sessions/agent-sess-1/{route}?db_id={MAIN}&type=team"))
+        add(_get(f"{route}-team-as-agent", f"/sessions/team-sess-2/{route}?db_id={MAIN}&type=agent"))
+        add(_get(f"{route}-team-as-workflow", f"/sessions/team-sess-1/{route}?db_id={MAIN}&type=workflow"))
+        add(_get(f"{route}-wf-as-agent", f"/sessions/wf-sess-2/{route}?db_id={MAIN}&type=agent"))
+        add(_get(f"{route}-unknown-db-404", f"/sessions/agent-sess-1/{route}?db_id=nope"))
+        add(_get(f"{route}-no-db-id-default", f"/sessions/agent-sess-1/{route}", "default-db"))
+    return cases
+
+
+def single_run_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+    for db, sessions in ((MAIN, MAIN_SESSIONS), (OTHER, OTHER_SESSIONS)):
+        for session_id, count in sessions.items():
+            for index in range(count):
+                add(_get(f"run-{session_id}-{index}", f"/sessions/{session_id}/runs/{{run:{db}/{session_id}:{index}}}?db_id={db}"))
+    for session_id, run_ids in LEGACY_ONLY_RUNS.items():
+        for run_id in run_ids:
+            add(_get(f"run-legacy-{run_id}", f"/sessions/{session_id}/runs/{run_id}?db_id={OTHER}"))
+    add(_get("run-type-ignored", f"/sessions/team-sess-1/runs/{{run:{MAIN}/team-sess-1:0}}?db_id={MAIN}&type=workflow"))
+    add(_get("run-user-mismatch-404", f"/sessions/agent-sess-1/runs/run-a1-1?db_id={MAIN}&user_id=user-9"))
+    add(_get("run-missing-run-404", f"/sessions/agent-sess-1/runs/nope?db_id={MAIN}"))
+    add(_get("run-missing-session-404", f"/sessions/nope/runs/run-a1-1?db_id={MAIN}"))
+    add(_get("run-no-runs-404", f"/sessions/agent-up-1/runs/anything?db_id={MAIN}"))
+    add(_get("run-of-other-session-404", f"/sessions/agent-sess-2/runs/run-a1-1?db_id={MAIN}"))
+    add(_get("run-unknown-db-404", "/sessions/agent-sess-1/runs/run-a1-1?db_id=nope"))
+    add(_get("run-no-db-id-default", "/sessions/agent-sess-1/runs/run-a1-1", "default-db"))
+    return cases
+
+
+def routing_cases() -> list[Case]:
+    return [
+        _get("path-unknown-404", "/sessionz"),
+        _get("path-too-deep-404", f"/sessions/agent-sess-1/runs/run-a1-1/extra?db_id={MAIN}"),
+        Case("method-put-list-405", "PUT", f"/sessions?db_id={MAIN}"),
+        Case("method-put-one-405", "PUT", f"/sessions/agent-sess-1?db_id={MAIN}"),
+        Case("method-post-runs-405", "POST", f"/sessions/agent-sess-1/runs?db_id={MAIN}"),
+        Case("method-get-rename-405", "GET", f"/sessions/agent-sess-1/rename?db_id={MAIN}"),
+        Case("method-delete-run-405", "DELETE", f"/sessions/agent-sess-1/runs/run-a1-1?db_id={MAIN}"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writes (db-scratch). {S} is the per-server copy suffix.
+
+AGENT_TPL, TEAM_TPL, WF_TPL = "tpl-agent", "tpl-team", "tpl-wf"
+
+
+def _detail(session_id: str) -> str:
+    return f"/sessions/{session_id}?db_id={SCRATCH}"
+
+
+def _reads(session_id: str) -> tuple[str, ...]:
+    return (_detail(session_id), f"/sessions/{session_id}/runs?db_id={SCRATCH}")
+
+
+def create_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+
+    def create(case_id: str, query: str, body, sid: str | None, declared: str | None = None, **extra) -> None:
+        url = f"/sessions?db_id={SCRATCH}" + (f"&{query}" if query else "")
+        readbacks = (_detail(sid),) if sid else ()
+        rows = (sid,) if sid else ()
+        add(
+            Case(
+                case_id, "POST", url, json=body, readbacks=readbacks, rows=rows,
+                normalise=(CLONE, NOW), declared=declared, **extra,
+            )
+        )
+
+    create("create-agent-full", "", {
+        "session_id": "c-agent{S}", "session_name": "New Session", "session_state": {"k": "v", "zz": None, "b": [1, 2]},
+        "metadata": {"m": 1, "Café": "☕"}, "user_id": "user-9", "agent_id": "scratch-agent",
+    }, "c-agent{S}")
+    create("create-agent-minimal", "", {"session_id": "c-min{S}"}, "c-min{S}")
+    create("create-agent-explicit-type", "type=agent", {"session_id": "c-typed{S}", "agent_id": "a1", "team_id": "ignored"}, "c-typed{S}")
+    create("create-team", "type=team", {"session_id": "c-team{S}", "team_id": "scratch-team"}, "c-team{S}")
+    create("create-team-full", "type=team", {
+        "session_id": "c-team-full{S}", "team_id": "scratch-team", "session_name": "Team N", "session_state": {"s": 1},
+        "metadata": {"a": {"b": None}}, "user_id": "u-t",
+    }, "c-team-full{S}")
+    create("create-workflow", "type=workflow", {"session_id": "c-wf{S}", "workflow_id": "scratch-workflow", "session_name": "WF"}, "c-wf{S}")
+    create("create-workflow-bare", "type=workflow", {"session_id": "c-wf-bare{S}"}, "c-wf-bare{S}")
+    create("create-metadata-reserved-only", "", {
+        "session_id": "c-res{S}", "metadata": {"agno_component_version": 1, "agno_dispatch_chain": [], "agno_dispatch_depth": 2},
+    }, "c-res{S}")
+    create("create-metadata-reserved-mixed", "", {"session_id": "c-res2{S}", "metadata": {"agno_dispatch_depth": 2, "keep": True}}, "c-res2{S}")
+    create("create-control-chars", "", {
+        "session_id": "c-ctl{S}", "session_name": "bell\u0007 nul\u0000 tab\t ok", "session_state": {"k\u0001": "v\u0000x"},
+    }, "c-ctl{S}")
+    create("create-nul-in-key", "", {"session_id": "c-nulkey{S}", "session_state": {"k\u0000": 1}}, "c-nulkey{S}",
+           declared="nul-never-500")
+    create("create-nul-in-metadata-key", "", {"session_id": "c-nulmeta{S}", "metadata": {"a\u0000": "v\u0000"}},
+           "c-nulmeta{S}", declared="nul-never-500")
+    create("create-numbers", "", {"session_id": "c-num{S}", "session_state": {"big": 1e20, "f": 1.0, "neg": -0.5, "i": 12345678901234}}, "c-num{S}")
+    create("create-unknown-keys-ignored", "", {"session_id": "c-unk{S}", "bogus": 1, "session_data": {"x": 1}}, "c-unk{S}")
+    create("create-empty-state-and-name", "", {"session_id": "c-empty{S}", "session_name": "", "session_state": {}}, "c-empty{S}")
+    create("create-null-fields", "", {"session_id": "c-null{S}", "session_name": None, "session_state": None, "metadata": None}, "c-null{S}")
+    create("create-empty-metadata", "", {"session_id": "c-emeta{S}", "metadata": {}}, "c-emeta{S}")
+    create("create-team-ids-of-other-types-ignored", "type=team", {"session_id": "c-tx{S}", "agent_id": "x", "workflow_id": "y"}, "c-tx{S}")
+    # collisions: the id exists (a clone made before the request)
+    add(Case("create-conflict-409", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "c-dup{S}"},
+             clones=((AGENT_TPL, "c-dup{S}"),), readbacks=_reads("c-dup{S}"), rows=("c-dup{S}",), normalise=(CLONE,)))
+    add(Case("create-conflict-other-type-409", "POST", f"/sessions?db_id={SCRATCH}&type=team", json={"session_id": "c-dup2{S}"},
+             clones=((AGENT_TPL, "c-dup2{S}"),), readbacks=_reads("c-dup2{S}"), rows=("c-dup2{S}",), normalise=(CLONE,)))
+    # generated ids
+    add(Case("create-no-body", "POST", f"/sessions?db_id={SCRATCH}&user_id=ignored{{S}}", normalise=(CLONE, NOW, NEW_UUID)))
+    add(Case("create-empty-body", "POST", f"/sessions?db_id={SCRATCH}&x={{S}}", json={}, normalise=(CLONE, NOW, NEW_UUID)))
+    add(Case("create-empty-session-id", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "", "session_name": "gen{S}"},
+             normalise=(CLONE, NOW, NEW_UUID)))
+    add(Case("create-team-no-body", "POST", f"/sessions?db_id={SCRATCH}&type=team&x={{S}}", normalise=(CLONE, NOW, NEW_UUID)))
+    # validation errors: nothing is written
+    for label, body, raw in [
+        ("list-body", [1, 2], None),
+        ("string-body", "text", None),
+        ("state-not-dict", {"session_state": "notadict"}, None),
+        ("metadata-list", {"metadata": [1]}, None),
+        ("name-number", {"session_name": 5}, None),
+        ("user-id-number", {"user_id": 7}, None),
+        ("session-id-object", {"session_id": {"a": 1}}, None),
+        ("two-errors", {"session_state": 1, "metadata": "x"}, None),
+        ("malformed-json", None, b'{"session_id": '),
+        ("trailing-garbage", None, b'{"session_id": "x"} extra'),
+        ("null-json", None, b"null"),
+    ]:
+        if raw is not None:
+            add(Case(f"create-422-{label}", "POST", f"/sessions?db_id={SCRATCH}", content=raw, content_type="application/json"))
+        else:
+            add(Case(f"create-422-{label}", "POST", f"/sessions?db_id={SCRATCH}", json=body))
+    add(Case("create-422-type-bogus", "POST", f"/sessions?db_id={SCRATCH}&type=bogus", json={}))
+    add(Case("create-422-type-empty", "POST", f"/sessions?db_id={SCRATCH}&type=", json={}))
+    add(Case("create-unknown-db-404", "POST", "/sessions?db_id=nope", json={"session_id": "never"}))
+    add(Case("create-text-plain-body", "POST", f"/sessions?db_id={SCRATCH}", content=b'{"session_id": "c-plain{S}"}',
+             content_type="text/plain", readbacks=(_detail("c-plain{S}"),), normalise=(CLONE, NOW, NEW_UUID)))
+    # extension beyond AgentOS (issue 2 item 4): preset runs and summary
+    add(Case("create-preset-runs-summary", "POST", f"/sessions?db_id={SCRATCH}", json={
+        "session_id": "c-preset{S}", "session_name": "Preset",
+        "summary": {"summary": "preset summary", "topics": ["x"]},
+        "runs": [{"run_id": "r-preset-1{S}", "agent_id": "scratch-agent", "status": "COMPLETED", "created_at": 1790000000,
+                  "input": {"input_content": "preset q"}, "content": "preset a",
+                  "messages": [{"id": "pm1", "role": "user", "content": "preset q", "created_at": 1790000000}]}],
+    }, normalise=(CLONE, NOW), declared="create-preset-data"))
+    return cases
+
+
+def patch_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+
+    def patch(case_id: str, template: str, body, query: str = "", declared: str | None = None, raw: bytes | None = None) -> None:
+        sid = f"p-{case_id}{{S}}"
+        url = f"/sessions/{sid}?db_id={SCRATCH}" + (f"&{query}" if query else "")
+        kwargs = {"content": raw, "content_type": "application/json"} if raw is not None else {"json": body}
+        add(Case(f"patch-{case_id}", "PATCH", url, clones=((template, sid),), readbacks=_reads(sid), rows=(sid,),
+                 normalise=(CLONE, NOW), declared=declared, **kwargs))
+
+    patch("name", AGENT_TPL, {"session_name": "Renamed by PATCH"})
+    patch("state", AGENT_TPL, {"session_state": {"step": "done", "list": [3, 2, 1]}})
+    patch("metadata", AGENT_TPL, {"metadata": {"tags": ["a"], "z": None}})
+    patch("metadata-reserved-only", AGENT_TPL, {"metadata": {"agno_dispatch_depth": 1}})
+    patch("summary", AGENT_TPL, {"summary": {"summary": "S", "updated_at": "2025-10-21T14:30:00Z"}})
+    patch("summary-topics", AGENT_TPL, {"summary": {"summary": "S2", "topics": ["a", "b"]}})
+    patch("all-fields", AGENT_TPL, {
+        "session_name": "All", "session_state": {"x": 1}, "metadata": {"m": 2}, "summary": {"summary": "all"},
+    })
+    patch("empty-body", AGENT_TPL, {})
+    patch("nulls-ignored", AGENT_TPL, {"session_name": None, "session_state": None, "metadata": None, "summary": None})
+    patch("control-chars", AGENT_TPL, {"session_name": "a\u0000b\u0007c", "session_state": {"k": "\u001fv"}})
+    patch("nul-in-key", AGENT_TPL, {"session_state": {"\u0000": "x"}}, declared="nul-never-500")
+    patch("unknown-keys", AGENT_TPL, {"bogus": 1, "session_name": "with unknown key"})
+    patch("team-name", TEAM_TPL, {"session_name": "Team renamed"})
+    patch("team-state-metadata", TEAM_TPL, {"session_state": {"t": 1}, "metadata": {"team": True}})
+    patch("team-summary", TEAM_TPL, {"summary": {"summary": "team sum", "topics": ["t"]}})
+    patch("workflow-name", WF_TPL, {"session_name": "WF renamed"})
+    patch("workflow-state", WF_TPL, {"session_state": {"w": [1]}, "metadata": {"wm": 1}})
+    patch("nulldata-name", "tpl-nulldata", {"session_name": "Named now"})
+    patch("nulldata-state", "tpl-nulldata", {"session_state": {"a": 1}})
+    patch("typed-agent", AGENT_TPL, {"session_name": "typed"}, query="type=agent")
+    patch("user-match", AGENT_TPL, {"session_name": "mine"}, query="user_id=user-s")
+    # errors: nothing is written, readbacks prove it
+    patch("user-mismatch-404", AGENT_TPL, {"session_name": "not mine"}, query="user_id=someone-else")
+    patch("no-body-422", AGENT_TPL, None, raw=b"")
+    patch("malformed-422", AGENT_TPL, None, raw=b'{"session_name": "x"')
+    patch("list-body-422", AGENT_TPL, [1])
+    patch("state-type-422", AGENT_TPL, {"session_state": [1, 2]})
+    patch("name-type-422", AGENT_TPL, {"session_name": {"a": 1}})
+    patch("summary-type-422", AGENT_TPL, {"summary": "text"})
+    patch("type-bogus-422", AGENT_TPL, {"session_name": "x"}, query="type=bogus")
+    # deliberate fixes
+    patch("summary-unknown-key", AGENT_TPL, {"summary": {"summary": "S", "bogus": 1}}, declared="patch-summary-keys")
+    patch("summary-missing-key", AGENT_TPL, {"summary": {"topics": ["a"]}}, declared="patch-summary-keys")
+    patch("workflow-keeps-summary", "tpl-wf-summary", {"session_name": "still summarised"}, declared="patch-field-wise")
+    patch("type-mismatch-field-wise", AGENT_TPL, {"session_name": "as team"}, query="type=team", declared="patch-field-wise")
+    add(Case("patch-missing-404", "PATCH", f"/sessions/nope{{S}}?db_id={SCRATCH}", json={"session_name": "x"}, normalise=(CLONE,)))
+    add(Case("patch-unknown-db-404", "PATCH", "/sessions/tpl-agent?db_id=nope", json={"session_name": "x"}))
+    return cases
+
+
+def rename_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+
+    def rename(case_id: str, template: str, body, query: str = "", declared: str | None = None, raw: bytes | None = None) -> None:
+        sid = f"r-{case_id}{{S}}"
+        url = f"/sessions/{sid}/rename?db_id={SCRATCH}" + (f"&{query}" if query else "")
+        kwargs = {"content": raw, "content_type": "application/json"} if raw is not None else {"json": body}
+        add(Case(f"rename-{case_id}", "POST", url, clones=((template, sid),), readbacks=_reads(sid), rows=(sid,),
+                 normalise=(CLONE,), declared=declared, **kwargs))
+
+    rename("agent", AGENT_TPL, {"session_name": "Renamed"})
+    rename("team", TEAM_TPL, {"session_name": "Renamed team"})
+    rename("workflow", WF_TPL, {"session_name": "Renamed wf"})
+    rename("unicode", AGENT_TPL, {"session_name": "Café ☕ «»"})
+    rename("empty-string", AGENT_TPL, {"session_name": ""})
+    rename("control-chars", AGENT_TPL, {"session_name": "a\u0000b\u0008c\u000bd"})
+    rename("typed-match", TEAM_TPL, {"session_name": "typed"}, query="type=team")
+    rename("typed-mismatch-404", TEAM_TPL, {"session_name": "typed"}, query="type=agent")
+    rename("user-match", AGENT_TPL, {"session_name": "mine"}, query="user_id=user-s")
+    rename("user-mismatch-404", AGENT_TPL, {"session_name": "mine"}, query="user_id=other")
+    rename("extra-keys", AGENT_TPL, {"session_name": "x", "other": 1})
+    rename("missing-name-422", AGENT_TPL, {})
+    rename("name-null-422", AGENT_TPL, {"session_name": None})
+    rename("name-number-422", AGENT_TPL, {"session_name": 5})
+    rename("no-body-422", AGENT_TPL, None, raw=b"")
+    rename("malformed-422", AGENT_TPL, None, raw=b"{")
+    rename("list-body-422", AGENT_TPL, ["x"])
+    rename("json-null-data", "tpl-nulldata", {"session_name": "Named"}, declared="rename-null-data")
+    rename("team-json-null-data", "tpl-team-nulldata", {"session_name": "Named team"}, declared="rename-null-data")
+    rename("sql-null-data", "tpl-sqlnull", {"session_name": "Named"}, declared="rename-null-data")
+    add(Case("rename-missing-404", "POST", f"/sessions/nope{{S}}/rename?db_id={SCRATCH}", json={"session_name": "x"}, normalise=(CLONE,)))
+    add(Case("rename-unknown-db-404", "POST", "/sessions/tpl-agent/rename?db_id=nope", json={"session_name": "x"}))
+    return cases
+
+
+def delete_cases() -> list[Case]:
+    cases: list[Case] = []
+    add = cases.append
+
+    def delete(case_id: str, template: str | None, query: str = "", declared: str | None = None) -> None:
+        sid = f"d-{case_id}{{S}}"
+        url = f"/sessions/{sid}?db_id={SCRATCH}" + (f"&{query}" if query else "")
+        clones = ((template, sid),) if template else ()
+        add(Case(f"delete-{case_id}", "DELETE", url, clones=clones, readbacks=_reads(sid), rows=(sid,),
+                 normalise=(CLONE,), declared=declared))
+
+    delete("agent", AGENT_TPL)
+    delete("team", TEAM_TPL)
+    delete("workflow", WF_TPL)
+    delete("missing", None)
+    delete("user-match", AGENT_TPL, "user_id=user-s")
+    delete("user-mismatch-kept", AGENT_TPL, "user_id=other")
+    delete("media-bogus-422", AGENT_TPL, "delete_media=maybe")
+    delete("media-false", AGENT_TPL, "delete_media=false")
+    delete("media-true-503", AGENT_TPL, "delete_media=true")
+    add(Case("delete-unknown-db-404", "DELETE", "/sessions/tpl-agent?db_id=nope"))
+    add(Case("delete-table-without-db-400", "DELETE", "/sessions/tpl-agent?table=agno_sessions"))
+
+    def bulk(case_id: str, body, templates: tuple[str, ...] = (), query: str = "", raw: bytes | None = None,
+             declared: str | None = None) -> None:
+        sids = tuple(f"b-{case_id}-{i}{{S}}" for i in range(len(templates)))
+        url = f"/sessions?db_id={SCRATCH}" + (f"&{query}" if query else "")
+        kwargs = {"content": raw, "content_type": "application/json"} if raw is not None else {"json": body}
+        readbacks = tuple(_detail(sid) for sid in sids)
+        add(Case(f"bulk-{case_id}", "DELETE", url, clones=tuple(zip(templates, sids)), readbacks=readbacks, rows=sids,
+                 normalise=(CLONE,), declared=declared, **kwargs))
+
+    bulk("two", {"session_ids": ["b-two-0{S}", "b-two-1{S}"], "session_types": ["agent", "team"]}, (AGENT_TPL, TEAM_TPL))
+    bulk("types-ignored", {"session_ids": ["b-types-ignored-0{S}"], "session_types": ["workflow"]}, (AGENT_TPL,))
+    bulk("partly-missing", {"session_ids": ["b-partly-missing-0{S}", "nope{S}"], "session_types": ["agent", "agent"]}, (AGENT_TPL,))
+    bulk("user-filter", {"session_ids": ["b-user-filter-0{S}", "b-user-filter-1{S}"], "session_types": ["agent", "agent"]},
+         (AGENT_TPL, "tpl-nulldata"), query="user_id=user-s")
+    bulk("user-mismatch", {"session_ids": ["b-user-mismatch-0{S}"], "session_types": ["agent"]}, (AGENT_TPL,), query="user_id=x")
+    bulk("length-mismatch-400", {"session_ids": ["b-length-mismatch-400-0{S}"], "session_types": ["agent", "team"]}, (AGENT_TPL,))
+    bulk("length-mismatch-unknown-db-400", {"session_ids": ["a{S}"], "session_types": []}, query="db_id=nope")
+    bulk("empty-lists-422", {"session_ids": [], "session_types": []})
+    bulk("bad-type-422", {"session_ids": ["b-bad-type-422-0{S}"], "session_types": ["robot"]}, (AGENT_TPL,))
+    bulk("missing-types-422", {"session_ids": ["x{S}"]})
+    bulk("ids-not-list-422", {"session_ids": "x{S}", "session_types": ["agent"]})
+    bulk("no-body-422", None, raw=b"", query="x={S}")
+    bulk("malformed-422", None, raw=b"[{", query="x={S}")
+    bulk("list-body-422", [1, "{S}"])
+    add(Case("bulk-unknown-db-404", "DELETE", "/sessions?db_id=nope", json={"session_ids": ["x"], "session_types": ["agent"]}))
+    return cases
+
+
+def declared_only_cases() -> list[Case]:
+    """Reads of db-scratch rows that AgentOS cannot render or orders arbitrarily (all declared)."""
+    return [
+        _get("odd-get-multimodal", f"/sessions/odd-multimodal?db_id={SCRATCH}", "render-odd-content"),
+        _get("odd-runs-multimodal", f"/sessions/odd-multimodal/runs?db_id={SCRATCH}", "render-odd-content"),
+        _get("odd-previews-multimodal", f"/sessions/odd-multimodal/run-previews?db_id={SCRATCH}", "render-odd-content"),
+        _get("odd-run-multimodal", f"/sessions/odd-multimodal/runs/run-odd-mm-1?db_id={SCRATCH}", "render-odd-content"),
+        _get("odd-list", f"/sessions?db_id={SCRATCH}&user_id=user-odd", "render-odd-content"),
+        _get("odd-get-summary-extra-key", f"/sessions/odd-summary?db_id={SCRATCH}", "render-odd-content"),
+        _get("odd-get-no-message-ids", f"/sessions/odd-noid?db_id={SCRATCH}", "stable-message-ids"),
+        _get("tie-list-created", f"/sessions?db_id={SCRATCH}&user_id=user-tie", "tie-breaker"),
+        _get("tie-list-created-asc", f"/sessions?db_id={SCRATCH}&user_id=user-tie&sort_order=asc", "tie-breaker"),
+        _get("tie-list-updated", f"/sessions?db_id={SCRATCH}&user_id=user-tie&sort_by=updated_at", "tie-breaker"),
+    ]
+
+
+def _health_time(body: bytes, ctx: Context) -> bytes:
+    return re.sub(rb'"instantiated_at":"[^"]+"', b'"instantiated_at":"<start>"', body)
+
+
+HEALTH_TIME = Normalisation("health-start-time", "instantiated_at is when each app object was built", _health_time)
+
+
+def misc_cases() -> list[Case]:
+    return [
+        Case("health", "GET", "/health", normalise=(HEALTH_TIME,)),
+        _get("odd-noid-runs-raw-messages", f"/sessions/odd-noid/runs?db_id={SCRATCH}"),
+        _get("odd-summary-list", f"/sessions?db_id={SCRATCH}&user_id=user-odd&session_name=Odd"),
+    ]
+
+
+def all_cases() -> list[Case]:
+    cases = (
+        list_cases()
+        + detail_cases()
+        + run_list_cases()
+        + single_run_cases()
+        + routing_cases()
+        + create_cases()
+        + patch_cases()
+        + rename_cases()
+        + delete_cases()
+        + declared_only_cases()
+        + misc_cases()
+    )
+    ids = [case.id for case in cases]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert not duplicates, f"duplicate case ids: {sorted(duplicates)}"
+    return cases

@@ -1,0 +1,406 @@
+"""THE table of declared differences between AgentOS 3.1.10 and our service.
+
+Every entry is a deliberate fix from issue 2 item 7 (or the default-database routing and the create
+extension of items 5 and 4). A case that names an entry must show *both* sides: what AgentOS does
+(asserted, so a future agno that changes behaviour is noticed) and what we do instead. Any difference
+not listed here fails the suite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .case import Case, expand
+from .compare import CLONE_SUFFIXES, Answer, first_difference, normalise
+from .runner import Exchange, Harness, stored_rows
+
+Check = Callable[[Harness, Case, Exchange, Exchange], None]
+
+
+@dataclass(frozen=True)
+class Declared:
+    key: str
+    fix: str  # what issue 2 asks for
+    agentos: str  # what AgentOS 3.1.10 does
+    ours: str  # what we do
+    check_agentos: Check
+    check_ours: Check
+
+    def verify(self, harness: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+        try:
+            self.check_agentos(harness, case, a, o)
+        except AssertionError as exc:
+            raise AssertionError(f"[{self.key}] AgentOS no longer does what the table says ({self.agentos}): {exc}") from None
+        try:
+            self.check_ours(harness, case, a, o)
+        except AssertionError as exc:
+            raise AssertionError(f"[{self.key}] ours does not do what the table says ({self.ours}): {exc}") from None
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _status(answer: Answer, status: int, body: dict | None = None) -> None:
+    assert answer.status == status, f"expected {status}, got {answer}"
+    if body is not None:
+        assert answer.json() == body, f"expected body {body}, got {answer}"
+
+
+def _internal_error(kind: str) -> Check:
+    def check(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+        _status(a.answer, 500, {"detail": f"Internal server error ({kind})"})
+
+    return check
+
+
+def _query_value(url: str, name: str) -> str | None:
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True)).get(name)
+
+
+def _agentos_page_below_one(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    if _query_value(a.url, "page") == "0":
+        _status(a.answer, 500, {"detail": "Internal server error (ValueError)"})
+    else:  # negative pages fail FastAPI's ge=0
+        _status(a.answer, 422)
+        assert [(d["loc"], d["ctx"]) for d in a.answer.json()["detail"]] == [(["query", "page"], {"ge": 0})], a.answer
+
+
+def _ours_page_ge_1(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 422)
+    detail = o.answer.json()["detail"]
+    page = _query_value(o.url, "page")
+    expected = {
+        "type": "greater_than_equal",
+        "loc": ["query", "page"],
+        "msg": "Input should be greater than or equal to 1",
+        "input": page,
+        "ctx": {"ge": 1},
+    }
+    assert detail == [expected], detail
+
+
+def _ours_bigint_422(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 422)
+    detail = o.answer.json()["detail"]
+    param = "limit" if _query_value(o.url, "limit") and len(_query_value(o.url, "limit")) > 18 else "page"
+    assert [(d["loc"], d["type"]) for d in detail] == [(["query", param], "less_than_equal")], detail
+
+
+def _agentos_nul_500(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    assert a.answer.status == 500, a.answer
+    detail = a.answer.json()["detail"]
+    assert detail == "Internal server error (DataError)" or (
+        detail.startswith("Failed to create session: (psycopg.errors.UntranslatableCharacter)")
+    ), detail
+
+
+def _ours_nul_handled(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    assert o.answer.status < 500 and o.answer.content_type == "application/json", o.answer
+    if case.method == "GET" and "/sessions/" in o.url:
+        _status(o.answer, 404)
+    elif case.method == "GET":
+        _status(o.answer, 200)
+        assert o.answer.json()["data"] == [], o.answer
+    else:
+        assert o.answer.status in (200, 201), o.answer
+        assert "\\u0000" not in o.answer.body.decode(), o.answer
+
+
+def _with_query(url: str, drop: tuple[str, ...] = (), add: dict[str, str] | None = None) -> str:
+    parts = urlsplit(url)
+    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in drop]
+    params += list((add or {}).items())
+    return parts.path + ("?" + urlencode(params) if params else "")
+
+
+def _same_as(h: Harness, server_name: str, url: str, answer: Answer) -> None:
+    server = h.agentos if server_name == "agentos" else h.ours
+    diff = first_difference(h.get(server, url), answer)
+    assert diff is None, f"differs from {server_name} GET {url}: {diff}"
+
+
+def _items(answer: Answer) -> list[bytes]:
+    return sorted(json.dumps(item, ensure_ascii=False).encode() for item in answer.json()["data"])
+
+
+def _sort_spec(url: str) -> tuple[str, str, str, dict[str, str]]:
+    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    key = query.get("sort_by", "created_at")
+    expr = "coalesce(updated_at, created_at)" if key == "updated_at" else key
+    direction = "ASC" if query.get("sort_order") == "asc" else "DESC"
+    return query["db_id"], expr, direction, query
+
+
+def _sql_filter(query: dict[str, str]) -> tuple[str, tuple]:
+    if "user_id" in query:
+        return "WHERE user_id = %s", (query["user_id"],)
+    return "", ()
+
+
+def _agentos_sorted_by_key(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    """AgentOS orders by the key only: ties come back in whatever order PostgreSQL produces."""
+    _status(a.answer, 200)
+    assert a.answer.json()["meta"] == o.answer.json()["meta"], (a.answer, o.answer)
+    assert _items(a.answer) == _items(o.answer), "AgentOS and ours return different rows"
+    db_id, expr, direction, query = _sort_spec(a.url)
+    where, params = _sql_filter(query)
+    ranks = dict(h.sql(db_id, f"SELECT session_id, dense_rank() OVER (ORDER BY {expr} {direction}) FROM ai.agno_sessions {where}", params))
+    order = [ranks[item["session_id"]] for item in a.answer.json()["data"]]
+    assert order == sorted(order), f"AgentOS order is not sorted by {expr} {direction}: {order}"
+
+
+def _ours_tie_broken(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    """Ours orders by the key, then session_id in the same direction, so pages never overlap."""
+    _status(o.answer, 200)
+    db_id, expr, direction, query = _sort_spec(o.url)
+    where, params = _sql_filter(query)
+    expected = [r[0] for r in h.sql(db_id, f"SELECT session_id FROM ai.agno_sessions {where} ORDER BY {expr} {direction}, session_id {direction}", params)]
+    got = [item["session_id"] for item in o.answer.json()["data"]]
+    assert got == expected, f"ours {got}, expected {expected}"
+
+
+def _agentos_same_rows_any_order(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(a.answer, 200)
+    assert a.answer.json()["meta"] == o.answer.json()["meta"]
+    assert _items(a.answer) == _items(o.answer), "AgentOS and ours return different rows"
+
+
+def _ours_as_default_order(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _same_as(h, "ours", _with_query(o.url, drop=("sort_by",)), o.answer)
+
+
+def _agentos_needs_db_id(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(a.answer, 400, {"detail": "The db_id query parameter is required when using multiple databases"})
+
+
+def _ours_uses_default_db(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    # an empty db_id is no db_id for AgentOS too (it tests `if db_id:`)
+    _same_as(h, "agentos", _with_query(o.url, drop=("db_id",), add={"db_id": "db-main"}), o.answer)
+
+
+def _ours_renders(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    assert o.answer.status == 200 and o.answer.content_type == "application/json", o.answer
+    o.answer.json()
+
+
+def _agentos_renders_some_500(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    assert a.answer.status == 500, a.answer
+    assert a.answer.json()["detail"] in (
+        "Internal server error (ValidationError)",
+        "Internal server error (TypeError)",
+    ), a.answer
+
+
+def _without_message_ids(answer: Answer) -> str:
+    body = answer.json()
+    for message in body.get("chat_history", []):
+        message["id"] = "<id>"
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _agentos_new_ids_per_read(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(a.answer, 200)
+    again = h.get(h.agentos, a.url)
+    first = [m["id"] for m in a.answer.json()["chat_history"]]
+    second = [m["id"] for m in again.json()["chat_history"]]
+    assert first and all(x != y for x, y in zip(first, second)), f"ids did not change between reads: {first} {second}"
+    assert _without_message_ids(a.answer) == _without_message_ids(o.answer), "answers differ beyond message ids"
+
+
+def _ours_stable_ids(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 200)
+    again = h.get(h.ours, o.url)
+    assert again.body == o.answer.body, "ours gave different answers to the same read"
+
+
+def _rows_of(h: Harness, case: Case, ex: Exchange, side: str) -> dict:
+    session_id = expand(case.rows[0], CLONE_SUFFIXES[side], {})
+    return json.loads(stored_rows(h, session_id, ex.ctx))
+
+
+def _session_data_name(h: Harness, case: Case, ex: Exchange, side: str) -> str | None:
+    row = _rows_of(h, case, ex, side)["session"][0]
+    data = row[6]
+    return None if data is None else (json.loads(data) or {}).get("session_name")
+
+
+def _agentos_rename_null_data(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    template = case.clones[0][0]
+    if template == "tpl-sqlnull":
+        # jsonb_set on SQL NULL yields NULL: 200, but nothing is stored and the name is derived ("")
+        _status(a.answer, 200)
+        assert a.answer.json()["session_name"] == "", a.answer
+        assert _session_data_name(h, case, a, "agentos") is None
+    else:
+        _status(a.answer, 500, {"detail": "Internal server error (DataError)"})
+
+
+def _ours_rename_null_data(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 200)
+    wanted = json.loads(case.request_kwargs("", {})["content"])["session_name"]
+    assert o.answer.json()["session_name"] == wanted, o.answer
+    assert _session_data_name(h, case, o, "ours") == wanted
+
+
+def _ours_patch_summary_422(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 422)
+    locs = [d["loc"][:2] for d in o.answer.json()["detail"]]
+    assert locs and all(loc == ["body", "summary"] for loc in locs), o.answer
+    template = json.loads(stored_rows(h, case.clones[0][0], o.ctx))
+    after = _rows_of(h, case, o, "ours")
+    assert after["session"][0][1:] == template["session"][0][1:], "a refused PATCH changed the stored row"
+
+
+SUMMARY_COL, TEAM_DATA_COL = 11, 8
+
+
+def _agentos_patch_rewrites_row(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(a.answer, 200)
+    ra = _rows_of(h, case, a, "agentos")["session"][0]
+    if case.clones[0][0] == "tpl-wf-summary":
+        assert ra[SUMMARY_COL] == "null", f"AgentOS kept the workflow summary: {ra[SUMMARY_COL]}"
+    else:
+        assert ra[TEAM_DATA_COL] == "null", f"AgentOS did not rewrite team_data: {ra[TEAM_DATA_COL]!r}"
+
+
+def _ours_patch_field_wise(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    """Same answer as AgentOS; the stored row differs only where AgentOS rewrote untouched fields."""
+    diff = first_difference(normalise(a.answer, case.normalise, a.ctx), normalise(o.answer, case.normalise, o.ctx))
+    assert diff is None, diff
+    template = json.loads(stored_rows(h, case.clones[0][0], o.ctx))["session"][0]
+    ra = _rows_of(h, case, a, "agentos")["session"][0]
+    ro = _rows_of(h, case, o, "ours")["session"][0]
+    for i in range(1, len(ra)):
+        if i not in (SUMMARY_COL, TEAM_DATA_COL):
+            assert ra[i] == ro[i], f"column {i} differs: AgentOS {ra[i]!r}, ours {ro[i]!r}"
+    assert ro[SUMMARY_COL] == template[SUMMARY_COL], "summary changed"
+    assert ro[TEAM_DATA_COL] == template[TEAM_DATA_COL], "team_data changed"
+
+
+def _agentos_ignores_preset(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(a.answer, 201)
+    body = a.answer.json()
+    assert body["chat_history"] == [] and "session_summary" not in body, a.answer
+
+
+def _ours_stores_preset(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 201)
+    body = o.answer.json()
+    assert [m["content"] for m in body["chat_history"]] == ["preset q"], o.answer
+    assert body["session_summary"]["summary"] == "preset summary", o.answer
+    runs = h.sql("db-scratch", "SELECT run_id FROM ai.agno_runs WHERE session_id = 'c-preset~o'")
+    assert runs == [("r-preset-1~o",)], runs
+
+
+DECLARED: dict[str, Declared] = {
+    d.key: d
+    for d in [
+        Declared(
+            "page-zero",
+            "page=0 gives a 422 in the FastAPI shape, not a 500 (so the bound is ge=1 for every page < 1)",
+            "page=0: 500 Internal server error (ValueError); page<0: 422 ge=0",
+            "422 greater_than_equal ge=1 on query.page",
+            _agentos_page_below_one,
+            _ours_page_ge_1,
+        ),
+        Declared(
+            "page-overflow",
+            "offsets (and limits) that overflow a bigint give a 422, not a 500",
+            "500 Internal server error (DataError) from PostgreSQL",
+            "422 less_than_equal on query.page or query.limit",
+            _internal_error("DataError"),
+            _ours_bigint_422,
+        ),
+        Declared(
+            "sort-attribute-500",
+            "sort_by=keys|values|items|get is an unknown column: default order, never a 500",
+            "500 Internal server error (AttributeError)",
+            "200, the same answer as without sort_by",
+            _internal_error("AttributeError"),
+            _ours_as_default_order,
+        ),
+        Declared(
+            "unknown-sort",
+            "sort_by that is no column of the sessions table means the default order",
+            "200 with no ORDER BY at all: the same rows in arbitrary order",
+            "200, the same answer as without sort_by",
+            _agentos_same_rows_any_order,
+            _ours_as_default_order,
+        ),
+        Declared(
+            "tie-breaker",
+            "every list order ends with session_id, so pages never repeat or skip rows",
+            "200 ordered by the key only; ties in arbitrary order",
+            "200 ordered by the key, then session_id in the same direction",
+            _agentos_sorted_by_key,
+            _ours_tie_broken,
+        ),
+        Declared(
+            "default-db",
+            "a request without db_id goes to the default database (AGNO_DEFAULT_DB_ID=db-main here)",
+            "400 The db_id query parameter is required when using multiple databases",
+            "the answer AgentOS gives with db_id=db-main",
+            _agentos_needs_db_id,
+            _ours_uses_default_db,
+        ),
+        Declared(
+            "rename-null-data",
+            "rename works when session_data is SQL NULL or JSON null",
+            "JSON null: 500 DataError; SQL NULL: 200 but the name is not stored",
+            "200 and the name is stored",
+            _agentos_rename_null_data,
+            _ours_rename_null_data,
+        ),
+        Declared(
+            "patch-summary-keys",
+            "a PATCH summary with unknown or missing keys is a 422",
+            "500 Internal server error (TypeError)",
+            "422 on body.summary, nothing written",
+            _internal_error("TypeError"),
+            _ours_patch_summary_422,
+        ),
+        Declared(
+            "patch-field-wise",
+            "PATCH changes only the fields it is given (a workflow keeps its summary; type mismatch rewrites nothing else)",
+            "rewrites the whole row: workflow summary becomes null, type=team on an agent writes team_data",
+            "same answer; only the given fields change in the row",
+            _agentos_patch_rewrites_row,
+            _ours_patch_field_wise,
+        ),
+        Declared(
+            "render-odd-content",
+            "content AgentOS fails to render (multimodal lists, odd types, odd stored summaries) is rendered",
+            "500 Internal server error (ValidationError|TypeError)",
+            "200 with JSON",
+            _agentos_renders_some_500,
+            _ours_renders,
+        ),
+        Declared(
+            "stable-message-ids",
+            "messages stored without an id get a stable id across reads",
+            "a fresh uuid4 per message on every read",
+            "the same ids on every read; otherwise the same answer",
+            _agentos_new_ids_per_read,
+            _ours_stable_ids,
+        ),
+        Declared(
+            "nul-never-500",
+            "a \\u0000 in any field must not become a 500 (issue 2 item 3)",
+            "500: PostgreSQL rejects NUL in text/jsonb (DataError, or 'Failed to create session: …' on create)",
+            "NUL removed or never matched: 2xx/404 as for any other value",
+            _agentos_nul_500,
+            _ours_nul_handled,
+        ),
+        Declared(
+            "create-preset-data",
+            "POST /sessions also accepts runs and summary (extension, issue 2 item 4)",
+            "ignores both keys",
+            "stores them: chat_history and session_summary in the answer, runs in agno_runs",
+            _agentos_ignores_preset,
+            _ours_stores_preset,
+        ),
+    ]
+}

@@ -1,0 +1,175 @@
+"""Run one case against both servers: clone, request, normalise, compare, read back, compare rows."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from .asgi import InProcessServer
+from .case import Case, expand
+from .compare import CLONE, CLONE_SUFFIXES, Answer, Context, first_difference, normalise
+from .seed import Seeded
+
+SCRATCH = "db-scratch"
+
+
+class ContractMismatch(AssertionError):
+    pass
+
+
+@dataclass
+class Exchange:
+    """One request as each server saw it: the answer and the wall-clock window around it."""
+
+    answer: Answer
+    url: str
+    ctx: Context
+
+
+@dataclass
+class Harness:
+    seeded: Seeded
+    agentos: InProcessServer
+    ours: InProcessServer
+    stats: dict[str, int] = field(default_factory=lambda: {"cases": 0, "identical": 0, "declared": 0})
+
+    def servers(self) -> tuple[tuple[str, InProcessServer], ...]:
+        return (("agentos", self.agentos), ("ours", self.ours))
+
+    def send(self, server: InProcessServer, side: str, case: Case) -> Exchange:
+        suffix = CLONE_SUFFIXES[side] if case.is_write else ""
+        url = case.render_url(suffix, self.seeded.run_ids)
+        started = time.time()
+        response = server.request(case.method, url, **case.request_kwargs(suffix, self.seeded.run_ids))
+        return Exchange(Answer.of(response), url, Context(suffix, started, time.time()))
+
+    def get(self, server: InProcessServer, url: str) -> Answer:
+        return Answer.of(server.request("GET", url))
+
+    def sql(self, db_id: str, query: str, params: Any = None) -> list[tuple]:
+        with psycopg.connect(self.seeded.dsns[db_id], autocommit=True) as conn:
+            return conn.execute(query, params).fetchall()
+
+    # -- the case -----------------------------------------------------------------------------------
+
+    def run(self, case: Case) -> str:
+        """Returns "identical" or "declared"; raises ContractMismatch on any undeclared difference."""
+        from .declared import DECLARED
+
+        if case.is_write:
+            for side in ("agentos", "ours"):
+                for template, new_id in case.clones:
+                    clone_session(self, template, expand(new_id, CLONE_SUFFIXES[side], {}))
+        a = self.send(self.agentos, "agentos", case)
+        o = self.send(self.ours, "ours", case)
+        if case.declared:
+            DECLARED[case.declared].verify(self, case, a, o)
+            return "declared"
+        problems = []
+        diff = first_difference(normalise(a.answer, case.normalise, a.ctx), normalise(o.answer, case.normalise, o.ctx))
+        if diff:
+            problems.append(f"{case.method} {o.url}\n  {diff}")
+        if case.is_write:
+            problems += self.cross_reads(case)
+            problems += self.compare_rows(case, a.ctx, o.ctx)
+        if problems:
+            raise ContractMismatch("\n".join(problems))
+        return "identical"
+
+    def cross_reads(self, case: Case) -> list[str]:
+        """What each server wrote, both servers must read identically."""
+        problems = []
+        for side in ("agentos", "ours"):
+            for template in case.readbacks:
+                url = expand(template, CLONE_SUFFIXES[side], self.seeded.run_ids)
+                diff = first_difference(self.get(self.agentos, url), self.get(self.ours, url))
+                if diff:
+                    problems.append(f"readback of what {side} wrote: GET {url}\n  {diff}")
+        return problems
+
+    def compare_rows(self, case: Case, a_ctx: Context, o_ctx: Context) -> list[str]:
+        window = Context("", min(a_ctx.started, o_ctx.started), max(a_ctx.finished, o_ctx.finished))
+        problems = []
+        for template in case.rows:
+            stored = {}
+            for side in ("agentos", "ours"):
+                suffix = CLONE_SUFFIXES[side]
+                session_id = expand(template, suffix, {})
+                snapshot = stored_rows(self, session_id, window)
+                stored[side] = CLONE.apply(snapshot.encode(), Context(suffix, 0, 0)).decode()
+            if stored["agentos"] != stored["ours"]:
+                problems.append(
+                    f"stored rows of {template} differ:\n  AgentOS wrote: {stored['agentos']}\n  ours wrote:    {stored['ours']}"
+                )
+        return problems
+
+
+SESSION_SNAPSHOT = """
+SELECT session_id, session_type, agent_id, team_id, workflow_id, user_id,
+       session_data::text, agent_data::text, team_data::text, workflow_data::text, metadata::text, summary::text,
+       created_at, updated_at
+  FROM ai.agno_sessions WHERE session_id = %s
+"""
+RUNS_SNAPSHOT = """
+SELECT run_id, run_type, agent_id, team_id, workflow_id, user_id, parent_run_id, status, run_index,
+       run_data::text, created_at, updated_at
+  FROM ai.agno_runs WHERE session_id = %s ORDER BY run_index, run_id
+"""
+
+
+def stored_rows(harness: Harness, session_id: str, window: Context) -> str:
+    """The stored session row and its runs as text; SQL NULL is None, JSON null is "null"."""
+
+    def epoch(value: Any) -> Any:
+        # columns stamped with the server's wall clock at write time
+        if isinstance(value, int) and window.started - 1 <= value <= window.finished + 1:
+            return "<now>"
+        return value
+
+    sessions = harness.sql(SCRATCH, SESSION_SNAPSHOT, (session_id,))
+    runs = harness.sql(SCRATCH, RUNS_SNAPSHOT, (session_id,))
+    rows = {
+        "session": [list(row[:12]) + [epoch(row[12]), epoch(row[13])] for row in sessions],
+        "runs": [list(row[:10]) + [epoch(row[10]), epoch(row[11])] for row in runs],
+    }
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def clone_session(harness: Harness, template: str, new_id: str) -> None:
+    """Copy a db-scratch session and its runs under a new id; run ids become "<run_id>.<new_id>"."""
+    with psycopg.connect(harness.seeded.dsns[SCRATCH], autocommit=False) as conn:
+        copied = conn.execute(
+            "INSERT INTO ai.agno_sessions (session_id, session_type, agent_id, team_id, workflow_id, user_id,"
+            " session_data, agent_data, team_data, workflow_data, metadata, summary, created_at, updated_at)"
+            " SELECT %s, session_type, agent_id, team_id, workflow_id, user_id, session_data, agent_data, team_data,"
+            " workflow_data, metadata, summary, created_at, updated_at FROM ai.agno_sessions WHERE session_id = %s",
+            (new_id, template),
+        ).rowcount
+        if copied != 1:
+            raise RuntimeError(f"template session {template!r} not found in db-scratch")
+        runs = conn.execute(
+            "SELECT run_id, run_type, agent_id, team_id, workflow_id, user_id, parent_run_id, status, run_index,"
+            " run_data::text, created_at, updated_at FROM ai.agno_runs WHERE session_id = %s",
+            (template,),
+        ).fetchall()
+        renames = {f'"{run[0]}"': f'"{run[0]}.{new_id}"' for run in runs}
+        renames[f'"{template}"'] = f'"{new_id}"'
+        for run in runs:
+            data = run[9]
+            for old, new in renames.items():
+                data = data.replace(old, new)
+            parent = run[6]
+            conn.execute(
+                "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, team_id, workflow_id, user_id,"
+                " parent_run_id, status, run_index, run_data, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
+                (
+                    f"{run[0]}.{new_id}", new_id, run[1], run[2], run[3], run[4], run[5],
+                    f"{parent}.{new_id}" if parent else parent, run[7], run[8], data, run[10], run[11],
+                ),
+            )
+        conn.commit()

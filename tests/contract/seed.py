@@ -1,0 +1,533 @@
+"""Seed three PostgreSQL databases with data written by agno 3.1.10 itself.
+
+* ``db-main``: real Agent, Team (with member runs) and Workflow (with steps) runs executed by agno with
+  tools, the OpenAI API answered by respx; plus sessions written through ``PostgresDb.upsert_session``
+  with state, metadata, summaries and metrics.
+* ``db-other``: a sessions table in agno 2.x layout (legacy ``runs`` JSONB column) that agno 3.1.10
+  opened and wrote to; some runs live only in the legacy column, some in both, some only in agno_runs.
+* ``db-scratch``: templates for the mutating cases (cloned per case), sessions AgentOS fails to render,
+  and sessions with tied timestamps. Read-only cases never list it unfiltered, so the order in which
+  mutating cases run cannot change a read-only answer.
+
+Timestamps are fixed afterwards with SQL (agno stamps wall-clock time): every session and run gets a
+distinct, known epoch so that orderings and ``created_after``/``created_before`` filters are stable.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import psycopg
+import respx
+
+from .dsn import recreate_database, sqlalchemy_url
+from .fake_openai import CHAT_URL, FakeChatCompletions
+
+SCHEMA = "ai"
+BASE_EPOCH = 1_790_000_000  # 2026-09-21T…Z; sessions are 1000 s apart, runs 10 s apart inside a session
+DB_IDS = ("db-main", "db-other", "db-scratch")
+DB_NAMES = {"db-main": "contract_main", "db-other": "contract_other", "db-scratch": "contract_scratch"}
+
+# agno 2.x created the sessions table with the runs array inline (agno/db/postgres/schemas.py @ 2.9.0).
+LEGACY_SESSIONS_DDL = """
+CREATE SCHEMA IF NOT EXISTS ai;
+CREATE TABLE ai.agno_sessions (
+    session_id VARCHAR NOT NULL,
+    session_type VARCHAR NOT NULL,
+    agent_id VARCHAR,
+    team_id VARCHAR,
+    workflow_id VARCHAR,
+    user_id VARCHAR,
+    session_data JSONB,
+    agent_data JSONB,
+    team_data JSONB,
+    workflow_data JSONB,
+    metadata JSONB,
+    runs JSONB,
+    summary JSONB,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT,
+    PRIMARY KEY (session_id)
+);
+CREATE INDEX idx_agno_sessions_session_type ON ai.agno_sessions (session_type);
+CREATE INDEX idx_agno_sessions_created_at ON ai.agno_sessions (created_at);
+"""
+
+
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"Sunny in {city}"
+
+
+@dataclass
+class Seeded:
+    """What the suite needs to know about the seeded data."""
+
+    dsns: dict[str, str]  # db_id -> libpq DSN
+    dbs: dict[str, Any]  # db_id -> agno PostgresDb
+    agents: list[Any]
+    teams: list[Any]
+    workflows: list[Any]
+    run_ids: dict[str, list[str]] = field(default_factory=dict)  # "db_id/session_id" -> run ids in stored order
+
+    def connect(self, db_id: str) -> psycopg.Connection:
+        return psycopg.connect(self.dsns[db_id], autocommit=True)
+
+
+def seed(server_dsn: str) -> Seeded:
+    from agno.db.postgres import PostgresDb
+
+    dsns = {db_id: recreate_database(server_dsn, DB_NAMES[db_id]) for db_id in DB_IDS}
+    with psycopg.connect(dsns["db-other"], autocommit=True) as conn:
+        conn.execute(LEGACY_SESSIONS_DDL)
+    dbs = {db_id: PostgresDb(id=db_id, db_url=sqlalchemy_url(dsns[db_id]), db_schema=SCHEMA) for db_id in DB_IDS}
+
+    fake = FakeChatCompletions()
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        router.post(CHAT_URL).mock(side_effect=fake)
+        components = _run_components(dbs, fake)
+    _upsert_sessions(dbs)
+    seeded = Seeded(dsns=dsns, dbs=dbs, **components)
+    _write_legacy_runs(seeded)
+    _make_scratch_templates(seeded)
+    for db_id in DB_IDS:
+        _fix_timestamps(seeded, db_id)
+    _collect_run_ids(seeded)
+    return seeded
+
+
+def _model():
+    from agno.models.openai import OpenAIChat
+
+    # A plain httpx client: respx intercepts it (the OpenAI SDK's own default client is httpx2).
+    return OpenAIChat(id="gpt-4o", api_key="sk-contract", http_client=httpx.Client())
+
+
+def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str, list[Any]]:
+    from agno.agent import Agent
+    from agno.team import Team
+    from agno.workflow import Step, StepInput, StepOutput, Workflow
+
+    def format_step(step_input: StepInput) -> StepOutput:
+        return StepOutput(content=f"Formatted: {step_input.previous_step_content}")
+
+    main, other, scratch = dbs["db-main"], dbs["db-other"], dbs["db-scratch"]
+    agent = Agent(id="basic-agent", name="Basic Agent", model=_model(), db=main, tools=[get_weather], telemetry=False)
+    researcher = Agent(id="researcher", name="Researcher", model=_model(), tools=[get_weather], telemetry=False)
+    team = Team(id="basic-team", name="Basic Team", model=_model(), members=[researcher], db=main, telemetry=False)
+    wf_agent = Agent(id="wf-agent", name="Workflow Agent", model=_model(), telemetry=False)
+    workflow = Workflow(
+        id="basic-workflow",
+        name="Basic Workflow",
+        db=main,
+        steps=[Step(name="research", agent=wf_agent), Step(name="format", executor=format_step)],
+        telemetry=False,
+    )
+    other_agent = Agent(id="other-agent", name="Other Agent", model=_model(), db=other, telemetry=False)
+    scratch_agent = Agent(
+        id="scratch-agent", name="Scratch Agent", model=_model(), db=scratch, tools=[get_weather], telemetry=False
+    )
+    scratch_member = Agent(id="scratch-member", name="Scratch Member", model=_model(), telemetry=False)
+    scratch_team = Team(
+        id="scratch-team", name="Scratch Team", model=_model(), members=[scratch_member], db=scratch, telemetry=False
+    )
+    scratch_wf_agent = Agent(id="scratch-wf-agent", name="Scratch WF Agent", model=_model(), telemetry=False)
+    scratch_workflow = Workflow(
+        id="scratch-workflow",
+        name="Scratch Workflow",
+        db=scratch,
+        steps=[Step(name="only", agent=scratch_wf_agent)],
+        telemetry=False,
+    )
+
+    # db-main: agent sessions
+    agent.run("What is the weather in Paris?", session_id="agent-sess-1", user_id="user-1", run_id="run-a1-1")
+    agent.run("Second question", session_id="agent-sess-1", user_id="user-1", run_id="run-a1-2")
+    agent.run(
+        "Hello with state",
+        session_id="agent-sess-2",
+        user_id="user-2",
+        run_id="run-a2-1",
+        session_state={"counter": 1, "items": ["a", "b"], "nested": {"z": None, "k": "v"}},
+        metadata={"source": "contract", "n": 1},
+    )
+    for i, text in enumerate(["First message", "Second message", "Third message", "Fourth message"], start=1):
+        agent.run(text, session_id="agent-sess-3", user_id="user-1", run_id=f"run-a3-{i}")
+    agent.run({"question": "dict input", "n": 2}, session_id="agent-sess-4", user_id="user-3", run_id="run-a4-1")
+    agent.run("Café ☕ unicode — ünïcødé", session_id="agent-sess-5", user_id="user-2", run_id="run-a5-1")
+
+    # db-main: team sessions (the leader delegates to the member: the member run has parent_run_id)
+    fake.delegate_to = "researcher"
+    team.run("Team question", session_id="team-sess-1", user_id="user-1", run_id="run-t1-1")
+    team.run("What is the weather for the team?", session_id="team-sess-2", user_id="user-3", run_id="run-t2-1")
+    team.run("Follow-up team question", session_id="team-sess-2", user_id="user-3", run_id="run-t2-2")
+
+    # db-main: workflow sessions
+    workflow.run("Workflow input", session_id="wf-sess-1", user_id="user-2", run_id="run-w1-1")
+    workflow.run({"topic": "dict workflow input"}, session_id="wf-sess-2", user_id="user-2", run_id="run-w2-1")
+    workflow.run("Second workflow run", session_id="wf-sess-2", user_id="user-2", run_id="run-w2-2")
+
+    # db-other (legacy layout): agno 3.1.10 writes runs to agno_runs beside the old column
+    other_agent.run("Other database question", session_id="other-sess-1", user_id="user-1", run_id="run-o1-1")
+    other_agent.run("Other follow-up", session_id="other-sess-1", user_id="user-1", run_id="run-o1-2")
+    other_agent.run("Only in the runs table", session_id="other-sess-2", user_id="user-2", run_id="run-o2-1")
+
+    # db-scratch: templates for mutating cases
+    scratch_agent.run(
+        "What is the weather in Paris?",
+        session_id="tpl-agent",
+        user_id="user-s",
+        run_id="run-tpl-a-1",
+        session_state={"step": "start"},
+    )
+    scratch_agent.run("Template follow-up", session_id="tpl-agent", user_id="user-s", run_id="run-tpl-a-2")
+    fake.delegate_to = "scratch-member"
+    scratch_team.run("Template team question", session_id="tpl-team", user_id="user-s", run_id="run-tpl-t-1")
+    scratch_workflow.run("Template workflow input", session_id="tpl-wf", user_id="user-s", run_id="run-tpl-w-1")
+
+    return {
+        "agents": [agent, other_agent, scratch_agent],
+        "teams": [team, scratch_team],
+        "workflows": [workflow, scratch_workflow],
+    }
+
+
+def _summary(text: str, topics: list[str] | None = None):
+    from agno.session.summary import SessionSummary
+
+    return SessionSummary(summary=text, topics=topics, updated_at=datetime(2025, 10, 21, 14, 30, tzinfo=timezone.utc))
+
+
+def _upsert_sessions(dbs: dict[str, Any]) -> None:
+    """Sessions written through agno's own db API, as agno's runtime and AgentOS do."""
+    from agno.session import AgentSession, TeamSession, WorkflowSession
+
+    main, scratch = dbs["db-main"], dbs["db-scratch"]
+    metrics = {"input_tokens": 40, "output_tokens": 12, "total_tokens": 52, "details": {"model": []}}
+    main.upsert_session(
+        AgentSession(
+            session_id="agent-up-1",
+            agent_id="basic-agent",
+            user_id="user-4",
+            session_data={
+                "session_name": "Named agent session",
+                "session_state": {"zz": None, "b": 2, "a": 1, "long_key_name": [1, 2.5, 1e20, True]},
+                "session_metrics": metrics,
+            },
+            agent_data={"name": "Basic Agent", "agent_id": "basic-agent", "sdk": "agno-python"},
+            metadata={"tags": ["a", "b"], "Café": "☕", "nested": {"k": None}},
+            summary=_summary("A summary of the agent session", ["weather", "paris"]),
+            created_at=BASE_EPOCH,
+        )
+    )
+    main.upsert_session(
+        TeamSession(
+            session_id="team-up-1",
+            team_id="basic-team",
+            user_id="user-4",
+            session_data={"session_name": "100%_done team", "session_state": {"phase": 2}, "session_metrics": metrics},
+            team_data={"name": "Basic Team", "team_id": "basic-team"},
+            metadata={"owner": "ops"},
+            summary=_summary("Team summary"),
+            created_at=BASE_EPOCH,
+        )
+    )
+    main.upsert_session(
+        WorkflowSession(
+            session_id="wf-up-1",
+            workflow_id="basic-workflow",
+            user_id="user-4",
+            session_data={"session_state": {"wf": True}},
+            workflow_data={"name": "Basic Workflow", "workflow_id": "basic-workflow"},
+            metadata={"kind": "batch"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    main.upsert_session(
+        AgentSession(session_id="agent-up-empty", agent_id="basic-agent", user_id="user-5", created_at=BASE_EPOCH)
+    )
+    main.upsert_session(
+        AgentSession(
+            session_id="agent-up-framework",
+            agent_id="ext-agent",
+            user_id="user-5",
+            session_data={"session_name": "External framework"},
+            agent_data={"name": "External", "framework": "langgraph"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    # A run stored without messages: AgentOS derives the name from the stored input wrapper.
+    main.upsert_session(
+        AgentSession(session_id="agent-up-nomsg", agent_id="basic-agent", user_id="user-5", created_at=BASE_EPOCH)
+    )
+    main.upsert_run(
+        {
+            "run_id": "run-nomsg-1",
+            "agent_id": "basic-agent",
+            "session_id": "agent-up-nomsg",
+            "user_id": "user-5",
+            "status": "COMPLETED",
+            "input": {"input_content": "Hi there"},
+            "content": {"answer": 42, "items": [1, 2]},
+            "content_type": "dict",
+            "created_at": BASE_EPOCH,
+        },
+        session_id="agent-up-nomsg",
+        user_id="user-5",
+        run_index=0,
+    )
+    main.upsert_run(
+        {
+            "run_id": "run-nomsg-2",
+            "agent_id": "basic-agent",
+            "session_id": "agent-up-nomsg",
+            "user_id": "user-5",
+            "status": "ERROR",
+            "input": {"input_content": "Failing input"},
+            "content": "x" * 600,
+            "created_at": BASE_EPOCH,
+        },
+        session_id="agent-up-nomsg",
+        user_id="user-5",
+        run_index=1,
+    )
+
+    # db-scratch: sessions AgentOS cannot render (declared differences) and tied timestamps
+    scratch.upsert_session(
+        AgentSession(session_id="tpl-nulldata", agent_id="scratch-agent", user_id="user-s", created_at=BASE_EPOCH)
+    )
+    scratch.upsert_session(
+        TeamSession(session_id="tpl-team-nulldata", team_id="scratch-team", user_id="user-s", created_at=BASE_EPOCH)
+    )
+    scratch.upsert_session(
+        WorkflowSession(
+            session_id="tpl-wf-summary",
+            workflow_id="scratch-workflow",
+            user_id="user-s",
+            session_data={"session_name": "Workflow with summary"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    for name in ("tie-b", "tie-a", "tie-c"):
+        scratch.upsert_session(
+            AgentSession(
+                session_id=name,
+                agent_id="scratch-agent",
+                user_id="user-tie",
+                session_data={"session_name": f"Tie {name}"},
+                created_at=BASE_EPOCH,
+            )
+        )
+    scratch.upsert_session(
+        AgentSession(session_id="odd-multimodal", agent_id="scratch-agent", user_id="user-odd", created_at=BASE_EPOCH)
+    )
+    scratch.upsert_run(
+        {
+            "run_id": "run-odd-mm-1",
+            "agent_id": "scratch-agent",
+            "session_id": "odd-multimodal",
+            "status": "COMPLETED",
+            "input": {"input_content": [{"role": "user", "content": "list input"}]},
+            "messages": [
+                {"id": "m-odd-1", "role": "user", "content": [{"type": "text", "text": "multimodal question"}], "created_at": BASE_EPOCH},
+                {"id": "m-odd-2", "role": "assistant", "content": "plain answer", "created_at": BASE_EPOCH},
+            ],
+            "content": ["list", "content"],
+            "created_at": BASE_EPOCH,
+        },
+        session_id="odd-multimodal",
+        user_id="user-odd",
+        run_index=0,
+    )
+    scratch.upsert_session(
+        AgentSession(
+            session_id="odd-noid",
+            agent_id="scratch-agent",
+            user_id="user-odd",
+            session_data={"session_name": "Messages without ids"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    scratch.upsert_run(
+        {
+            "run_id": "run-odd-noid-1",
+            "agent_id": "scratch-agent",
+            "session_id": "odd-noid",
+            "status": "COMPLETED",
+            "input": {"input_content": "no ids"},
+            "messages": [
+                {"role": "user", "content": "no ids", "created_at": BASE_EPOCH},
+                {"role": "assistant", "content": "answer without id", "created_at": BASE_EPOCH},
+            ],
+            "content": "answer without id",
+            "created_at": BASE_EPOCH,
+        },
+        session_id="odd-noid",
+        user_id="user-odd",
+        run_index=0,
+    )
+
+
+def _rows(conn: psycopg.Connection, sql: str, params: Any = None) -> list[tuple]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _write_legacy_runs(seeded: Seeded) -> None:
+    """Runs in the 2.x ``runs`` column, as agno 2.x wrote them (a JSON array of RunOutput dicts)."""
+    from agno.session import AgentSession, WorkflowSession
+
+    other = seeded.dbs["db-other"]
+    with seeded.connect("db-other") as conn:
+        (run1,), (run2,) = _rows(
+            conn, "SELECT run_data FROM ai.agno_runs WHERE session_id='other-sess-1' ORDER BY run_index"
+        )
+    stale_copy = copy.deepcopy(run1)
+    stale_copy["content"] = "STALE legacy copy: agno_runs wins"
+    legacy_only = _renamed_run(run2, "run-o1-legacy", "Legacy only question")
+    # other-sess-1: [in both (table wins), legacy only, not a dict, no run_id]; run-o1-2 is table only
+    legacy_1 = [stale_copy, legacy_only, 42, {"content": "no run id"}]
+
+    other.upsert_session(
+        AgentSession(
+            session_id="other-legacy",
+            agent_id="other-agent",
+            user_id="user-5",
+            session_data={"session_state": {"migrated": False}},
+            agent_data={"name": "Other Agent", "agent_id": "other-agent"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    legacy_2 = [
+        _renamed_run(run1, "run-ol-1", "Legacy first question", session_id="other-legacy"),
+        _renamed_run(run2, "run-ol-2", "Legacy second question", session_id="other-legacy"),
+    ]
+    other.upsert_session(
+        AgentSession(
+            session_id="other-legacy-text",
+            agent_id="other-agent",
+            user_id="user-5",
+            session_data={"session_name": "Legacy runs stored as a JSON string"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    legacy_3 = [_renamed_run(run1, "run-olt-1", "Legacy text question", session_id="other-legacy-text")]
+
+    with seeded.connect("db-main") as conn:
+        (wf_run,) = _rows(conn, "SELECT run_data FROM ai.agno_runs WHERE run_id='run-w1-1'")[0]
+    other.upsert_session(
+        WorkflowSession(
+            session_id="other-legacy-wf",
+            workflow_id="basic-workflow",
+            user_id="user-2",
+            workflow_data={"name": "Basic Workflow", "workflow_id": "basic-workflow"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    wf_legacy = copy.deepcopy(wf_run)
+    wf_legacy["run_id"] = "run-olw-1"
+    wf_legacy["session_id"] = "other-legacy-wf"
+    wf_legacy["input"] = "Legacy workflow input"
+
+    with seeded.connect("db-other") as conn:
+        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-sess-1'", (json.dumps(legacy_1),))
+        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-legacy'", (json.dumps(legacy_2),))
+        # a 2.x row that was never touched again: updated_at NULL
+        conn.execute("UPDATE ai.agno_sessions SET updated_at=NULL WHERE session_id='other-legacy'")
+        conn.execute(
+            "UPDATE ai.agno_sessions SET runs=to_jsonb(%s::text) WHERE session_id='other-legacy-text'",
+            (json.dumps(legacy_3),),
+        )
+        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-legacy-wf'", (json.dumps([wf_legacy]),))
+
+
+def _renamed_run(run: dict, run_id: str, question: str, session_id: str | None = None) -> dict:
+    """A copy of an agno-written run under a new id and question (ids and text only, shape untouched)."""
+    run = copy.deepcopy(run)
+    run["run_id"] = run_id
+    if session_id:
+        run["session_id"] = session_id
+    run["input"] = {"input_content": question}
+    run["content"] = f"Echo: {question}"
+    for i, message in enumerate(run.get("messages") or []):
+        message["id"] = f"{run_id}-m{i}"
+        if message.get("role") == "user":
+            message["content"] = question
+        elif message.get("role") == "assistant" and message.get("content"):
+            message["content"] = f"Echo: {question}"
+    return run
+
+
+def _make_scratch_templates(seeded: Seeded) -> None:
+    """Give templates a summary/metadata through agno's API and prepare SQL-only edge rows."""
+    scratch = seeded.dbs["db-scratch"]
+    session = scratch.get_session(session_id="tpl-agent", session_type=_session_type("agent"))
+    session.summary = _summary("Template summary", ["t"])
+    session.metadata = {"env": "test"}
+    scratch.upsert_session(session)
+    with seeded.connect("db-scratch") as conn:
+        # AgentOS's own POST /sessions stores JSON null; SQL NULL is what other writers leave behind.
+        conn.execute(
+            "INSERT INTO ai.agno_sessions (session_id, session_type, agent_id, user_id, session_data, created_at, updated_at)"
+            " VALUES ('tpl-sqlnull', 'agent', 'scratch-agent', 'user-s', NULL, %s, %s)",
+            (BASE_EPOCH, BASE_EPOCH),
+        )
+        # A workflow session holding a summary (agno's WorkflowSession has no field for it).
+        conn.execute(
+            "UPDATE ai.agno_sessions SET summary=%s::jsonb WHERE session_id='tpl-wf-summary'",
+            (json.dumps({"summary": "kept", "updated_at": "2025-10-21T14:30:00+00:00"}),),
+        )
+        # A stored summary with a key SessionSummary does not know.
+        conn.execute(
+            "INSERT INTO ai.agno_sessions (session_id, session_type, agent_id, user_id, session_data, summary, created_at, updated_at)"
+            " VALUES ('odd-summary', 'agent', 'scratch-agent', 'user-odd', '{\"session_name\":\"Odd summary\"}', %s::jsonb, %s, %s)",
+            (json.dumps({"summary": "s", "extra": 1}), BASE_EPOCH, BASE_EPOCH),
+        )
+
+
+def _session_type(name: str):
+    from agno.db.base import SessionType
+
+    return SessionType(name)
+
+
+def _fix_timestamps(seeded: Seeded, db_id: str) -> None:
+    """Distinct, known epochs: session i (by session_id) at BASE+1000*i, its runs 10 s apart."""
+    offset = {"db-main": 0, "db-other": 100_000, "db-scratch": 200_000}[db_id]
+    with seeded.connect(db_id) as conn:
+        sessions = [r[0] for r in _rows(conn, "SELECT session_id FROM ai.agno_sessions ORDER BY session_id")]
+        for i, session_id in enumerate(sessions):
+            created = BASE_EPOCH + offset + 1000 * (i + 1)
+            tied = session_id.startswith("tie-")
+            if tied:
+                created = BASE_EPOCH + offset
+            conn.execute(
+                "UPDATE ai.agno_sessions SET created_at=%s,"
+                " updated_at=CASE WHEN updated_at IS NULL THEN NULL ELSE %s END WHERE session_id=%s",
+                (created, created if tied else created + 500 - 7 * i, session_id),
+            )
+            runs = _rows(
+                conn,
+                "SELECT run_id FROM ai.agno_runs WHERE session_id=%s ORDER BY run_index, created_at, run_id",
+                (session_id,),
+            )
+            for j, (run_id,) in enumerate(runs):
+                run_created = created + 10 * (j + 1)
+                conn.execute(
+                    "UPDATE ai.agno_runs SET created_at=%s, updated_at=%s,"
+                    " run_data=jsonb_set(run_data, '{created_at}', to_jsonb(%s::bigint)) WHERE run_id=%s",
+                    (run_created, run_created, run_created, run_id),
+                )
+
+
+def _collect_run_ids(seeded: Seeded) -> None:
+    for db_id in DB_IDS:
+        with seeded.connect(db_id) as conn:
+            for session_id, run_id in _rows(
+                conn, "SELECT session_id, run_id FROM ai.agno_runs ORDER BY session_id, run_index, created_at, run_id"
+            ):
+                seeded.run_ids.setdefault(f"{db_id}/{session_id}", []).append(run_id)
