@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -135,6 +138,11 @@ def test_healthcheck_runs_the_shipped_script_with_python():
     assert ["containers/healthcheck.py", "/opt/agno/healthcheck.py"] in copies
 
 
+def _dockerignore_patterns() -> list[str]:
+    lines = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def _ignored(path: str, patterns: list[str]) -> bool:
     """Docker's rule for the patterns used here: the last matching pattern wins, `!` re-includes,
     a pattern matching a directory covers its contents, `**/x` matches x at any depth."""
@@ -154,8 +162,7 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 
 def test_every_copy_source_exists_and_is_in_the_build_context():
-    lines = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()]
-    patterns = [line for line in lines if line and not line.startswith("#")]
+    patterns = _dockerignore_patterns()
     sources = []
     for word, args in _instructions(DOCKERFILE.read_text()):
         if word == "COPY" and not args.startswith("--from"):
@@ -210,7 +217,7 @@ def test_migrate_command_of_the_hook_job_is_idempotent(fresh_db_dsn: str, tmp_pa
     import psycopg
 
     env = service_env(fresh_db_dsn, free_port())
-    for args in (["migrate"], ["migrate", "--extra-indexes"], ["migrate"]):
+    for args in (["migrate"], ["migrate", "--extra-indexes"]):  # the second run meets existing tables
         proc = subprocess.run([sys.executable, "-m", "session_svc", *args], env=env, cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr
@@ -237,3 +244,50 @@ def test_serve_without_reachable_database_still_answers_liveness(tmp_path: Path)
         assert "default" in json.loads(body).get("failing_db_ids", []), body
     finally:
         assert service.stop() == 0, service.log()
+
+
+# ---- the wheel the image's build stage makes ----
+
+
+def _copy_build_context(dest: Path) -> None:
+    """Copy what `docker build .` would send, as filtered by the dockerignore allow-list."""
+    patterns = _dockerignore_patterns()
+    reincluded = [p.lstrip("!").rstrip("/") for p in patterns if p.startswith("!")]
+    for root, dirs, files in os.walk(REPO):
+        rel_root = Path(root).relative_to(REPO).as_posix()
+        rel_root = "" if rel_root == "." else rel_root + "/"
+        # Skip directories that are excluded and hold nothing re-included (keeps .git, .venv out).
+        dirs[:] = [d for d in dirs if not _ignored(rel_root + d, patterns)
+                   or any(r.startswith(rel_root + d + "/") for r in reincluded)]
+        for name in files:
+            rel = rel_root + name
+            if not _ignored(rel, patterns):
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / rel, dest / rel)
+
+
+def test_wheel_built_from_the_image_context_installs_and_migrates(fresh_db_dsn: str, tmp_path: Path):
+    """The build stage's `pip wheel .` on exactly the files the dockerignore lets through: the
+    wheel must carry the SQL files and the console script, and its code must run `migrate`."""
+    context, wheels, site = tmp_path / "context", tmp_path / "wheels", tmp_path / "site"
+    context.mkdir()
+    _copy_build_context(context)
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(context)],
+        timeout=180)
+    [wheel] = wheels.glob("agno_session-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert any(n.startswith("session_svc/sql/") and n.endswith(".sql") for n in names)
+    assert re.search(r"^session-svc\s*=\s*session_svc\.cli:main$", entry_points, re.M), entry_points
+    run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)])
+
+    env = service_env(fresh_db_dsn, free_port(), PYTHONPATH=str(site))
+    where = run([sys.executable, "-c", "import session_svc; print(session_svc.__file__)"], env=env, cwd=tmp_path)
+    assert where.stdout.strip().startswith(str(site)), "the test must exercise the installed wheel"
+    run([sys.executable, "-m", "session_svc", "migrate"], env=env, cwd=tmp_path)
+    import psycopg
+
+    with psycopg.connect(fresh_db_dsn) as conn:
+        count = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ai'").fetchone()
+    assert count[0] >= 3
