@@ -302,9 +302,27 @@ def _run(value: Any, loc: list, errors: list) -> Any:
         return value
     before = len(errors)
     _required_str(value["run_id"], loc + ["run_id"], errors)
+    _run_created_at(value.get("created_at"), loc + ["created_at"], errors)
     if len(errors) == before:
         _kept_value_errors(value, loc, errors)
     return value
+
+
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def _run_created_at(value: Any, loc: list, errors: list) -> None:
+    """agno_runs.created_at is a BIGINT filled from the run's `created_at` (absent/null: now)."""
+    if value is None:
+        return
+    if type(value) is not int:
+        errors.append(_error("int_type", loc, "Input should be a valid integer", value))
+    elif value > _BIGINT_MAX:
+        errors.append(_error("less_than_equal", loc, f"Input should be less than or equal to {_BIGINT_MAX}",
+                             value, {"le": _BIGINT_MAX}))
+    elif value < _BIGINT_MIN:
+        errors.append(_error("greater_than_equal", loc, f"Input should be greater than or equal to {_BIGINT_MIN}",
+                             value, {"ge": _BIGINT_MIN}))
 
 
 class BodySpec:

@@ -10,6 +10,7 @@ import time
 import uuid
 from typing import Any
 
+import psycopg
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -48,7 +49,8 @@ def _no_content() -> Response:
 
 
 async def _database(request: Request, db_id: str | None, table: str | None = None) -> Database:
-    db = await request.app.state.registry.resolve(db_id, table)
+    # AgentOS tests both for truthiness: an empty `db_id=` or `table=` counts as absent.
+    db = await request.app.state.registry.resolve(db_id or None, table or None)
     await db.ensure_facts()
     return db
 
@@ -148,7 +150,16 @@ async def create_session(request: Request) -> Response:
         "now": now,
     }
     runs = [clean_json(run) for run in (body.runs or [])]
-    row = await queries.insert_session(db, values, runs)
+    try:
+        row = await queries.insert_session(db, values, runs)
+    except psycopg.errors.UniqueViolation:
+        # Only a preset run can collide (the session insert is ON CONFLICT DO NOTHING): run ids are
+        # agno_runs' primary key, unique across all sessions. Nothing was written.
+        raise HTTPError(409, "A preset run's run_id already exists (run ids are unique across all sessions, and within `runs`)") from None
+    except psycopg.errors.ProgramLimitExceeded:
+        # PostgreSQL refuses index entries over ~2.7 kB (after compression): a huge session_id,
+        # or a preset run's run_id/agent_id/... Nothing was written.
+        raise HTTPError(400, "A session_id, user_id or run field is too long for PostgreSQL to index") from None
     if row is None:
         # The id is taken. Only a caller who may see that session learns it exists (§2.2 step 5).
         taken_by = await queries.session_owner(db, session_id)
