@@ -26,29 +26,14 @@ from session_svc.render_values import as_bool, as_float, as_int, as_text
 
 _ID_NAMESPACE = UUID("6f1d3b8e-2c4a-5d7e-9f10-a1b2c3d4e5f6")
 
-# Message.to_dict's first group: (key, kind); None, [] and {} are dropped from it.
-_PLAIN = 0
-_BOOL_FALSE = 1  # bool field defaulting to False
-_OPT_BOOL = 2
-_OPT_INT = 3
-_MESSAGE_KEYS = (
-    ("content", _PLAIN),  # handled specially, kept here for the order
-    ("reasoning_content", _PLAIN),
-    ("from_history", _BOOL_FALSE),
-    ("compressed_content", _PLAIN),
-    ("stop_after_tool_call", _BOOL_FALSE),
-    ("role", _PLAIN),
-    ("name", _PLAIN),
-    ("tool_call_id", _PLAIN),
-    ("tool_name", _PLAIN),
-    ("tool_args", _PLAIN),
-    ("tool_call_error", _OPT_BOOL),
-    ("tool_calls", _PLAIN),
-    ("redacted_reasoning_content", _PLAIN),
-    ("provider_data", _PLAIN),
-    ("checkpoint_status", _PLAIN),
-    ("checkpoint_created_at", _OPT_INT),
-)
+# Message.to_dict's first group, split around the fields pydantic coerces (content, the bools,
+# checkpoint_created_at), which message_to_dict handles in place; None, [] and {} are dropped.
+_PLAIN_AFTER_CONTENT = ("reasoning_content",)
+_PLAIN_AFTER_FROM_HISTORY = ("compressed_content",)
+_PLAIN_AFTER_STOP = ("role", "name", "tool_call_id", "tool_name", "tool_args")
+_PLAIN_AFTER_TOOL_ERROR = ("tool_calls", "redacted_reasoning_content", "provider_data", "checkpoint_status")
+_CONTAINERS = (list, dict)
+_MESSAGE_MEDIA = (("images", "image"), ("audio", "audio"), ("videos", "video"), ("files", "file"))
 
 # MessageMetrics.to_dict order (BaseMetrics fields, then MessageMetrics'; `timer` never emitted).
 _METRIC_KEYS = (
@@ -187,8 +172,9 @@ def message_metrics(metrics: Any) -> dict:
     out = {}
     if not isinstance(metrics, dict):
         return out
+    get = metrics.get
     for key in _METRIC_KEYS:
-        value = metrics.get(key)
+        value = get(key)
         if value is None or (isinstance(value, int) and value == 0):
             continue
         if isinstance(value, dict) and not value:
@@ -203,38 +189,59 @@ def _references(value: Any) -> Any:
     return {"query": value.get("query"), "references": value.get("references"), "time": as_float(value.get("time"))}
 
 
+def _copy_plain(out: dict, get: Any, keys: tuple) -> None:
+    for key in keys:
+        value = get(key)
+        if value is not None and (value or not isinstance(value, _CONTAINERS)):
+            out[key] = value
+
+
+def _bool_false(value: Any) -> bool:
+    return value if value is True or value is False else as_bool(value, False)
+
+
 def message_to_dict(message: dict, id_prefix: str, default_created_at: int) -> dict:
     """`Message.from_dict(message).to_dict()` with the stable-id and created_at fixes."""
-    out = {}
-    message_id = message.get("id")
-    out["id"] = message_id if message_id is not None else str(uuid5(_ID_NAMESPACE, id_prefix))
-    for key, kind in _MESSAGE_KEYS:
-        value = message.get(key)
-        if kind == _BOOL_FALSE:
-            value = as_bool(value, False)
-        elif kind == _OPT_BOOL:
-            value = None if value is None else as_bool(value, value)
-        elif kind == _OPT_INT:
-            value = as_int(value)
-        elif key == "content" and value is not None and not isinstance(value, (str, list)):
-            value = as_text(value)
-        if value is None or ((isinstance(value, (list, dict))) and not value):
-            continue
-        out[key] = value
-    for field, kind in (("images", "image"), ("audio", "audio"), ("videos", "video"), ("files", "file")):
-        items = message.get(field)
+    get = message.get
+    message_id = get("id")
+    out = {"id": message_id if message_id is not None else str(uuid5(_ID_NAMESPACE, id_prefix))}
+    content = get("content")
+    if content is not None:
+        if not isinstance(content, (str, list)):
+            content = as_text(content)
+        if content != []:
+            out["content"] = content
+    _copy_plain(out, get, _PLAIN_AFTER_CONTENT)
+    out["from_history"] = _bool_false(get("from_history", False))
+    _copy_plain(out, get, _PLAIN_AFTER_FROM_HISTORY)
+    out["stop_after_tool_call"] = _bool_false(get("stop_after_tool_call", False))
+    _copy_plain(out, get, _PLAIN_AFTER_STOP)
+    tool_call_error = get("tool_call_error")
+    if tool_call_error is not None:
+        out["tool_call_error"] = as_bool(tool_call_error, tool_call_error)
+    _copy_plain(out, get, _PLAIN_AFTER_TOOL_ERROR)
+    checkpoint_created_at = get("checkpoint_created_at")
+    if checkpoint_created_at is not None:
+        out["checkpoint_created_at"] = as_int(checkpoint_created_at)
+    for field, kind in _MESSAGE_MEDIA:
+        items = get(field)
         if items and isinstance(items, list):
             out[field] = _media_list(kind, field, items, id_prefix)
-    audio_output = message.get("audio_output")
+    audio_output = get("audio_output")
     if audio_output:
-        out["audio_output"] = media_to_dict("audio", audio_output, str(uuid5(_ID_NAMESPACE, f"{id_prefix}:audio_output:0")))
-    references = message.get("references")
+        fallback_id = str(uuid5(_ID_NAMESPACE, f"{id_prefix}:audio_output:0"))
+        out["audio_output"] = media_to_dict("audio", audio_output, fallback_id)
+    references = get("references")
     if references:
         out["references"] = _references(references)
-    metrics = message_metrics(message.get("metrics"))
+    metrics = get("metrics")
     if metrics:
-        out["metrics"] = metrics
-    created_at = as_int(message.get("created_at"))
+        metrics = message_metrics(metrics)
+        if metrics:
+            out["metrics"] = metrics
+    created_at = get("created_at")
+    if type(created_at) is not int:
+        created_at = as_int(created_at)
     out["created_at"] = default_created_at if created_at is None else created_at
     return out
 

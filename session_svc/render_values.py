@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from time import gmtime as _gmtime
 from typing import Any
 
 _UTC = UTC
+_YEAR_10000 = 253402300800  # gmtime fast path bound (isoformat needs 4-digit years)
+_ISO_SECONDS = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format
 _INT_TEXT = re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*\Z")
 _FLOAT_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*\Z")
 _TRUE_TEXT = frozenset(("1", "on", "t", "true", "y", "yes"))
@@ -67,6 +70,9 @@ def iso_from_value(value: Any) -> str | None:
             return iso_datetime(datetime.fromisoformat(value))
         except ValueError:
             return None
+    if type(value) is int and 0 <= value < _YEAR_10000:
+        # Fast path for the usual integer epoch (same text as the datetime path, ~3x faster).
+        return _ISO_SECONDS(*_gmtime(value)[:6])
     if isinstance(value, (int, float)):
         try:
             return iso_datetime(datetime.fromtimestamp(value, _UTC))
