@@ -195,3 +195,66 @@ def test_every_deliberate_difference_is_explained() -> None:
 
 def test_seed_ids_are_distinct() -> None:
     assert len(set(SEED_IDS)) == len(SEED_IDS)
+
+
+# -- bodies over the size limit (AGNO_MAX_BODY_BYTES -> 413) -------------------------------------------
+
+LIMIT = 4096
+
+
+@pytest.fixture(scope="module")
+def limited_app(hostile_dsn: str) -> Iterator[InProcessApp]:
+    settings = load_settings({"AGNO_PG_DSN": hostile_dsn, "AGNO_MAX_BODY_BYTES": str(LIMIT)})
+    with InProcessApp(create_app(settings), timeout=30) as running:
+        yield running
+
+
+def _padded_create(session_id: str, size: int) -> bytes:
+    skeleton = json.dumps({"session_id": session_id, "session_name": ""}).encode()
+    return skeleton[:-2] + b"x" * (size - len(skeleton)) + skeleton[-2:]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1000], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(
+    ("method", "target"),
+    [("POST", "/sessions"), ("PATCH", "/sessions/s1"), ("POST", "/sessions/s1/rename"), ("DELETE", "/sessions")],
+)
+def test_body_over_the_limit_is_413_and_stores_nothing(limited_app, conn, method, target, chunk_size) -> None:
+    reset(conn)
+    payload = _padded_create("too-big", LIMIT + 1)
+    answer = limited_app.request(method, target, payload, [(b"content-type", b"application/json")], chunk_size=chunk_size)
+    assert answer.status == 413, answer.body[:300]
+    _assert_error_shape(answer)
+    assert _stored_row(conn, "too-big") is None
+    for session_id in SEED_IDS:
+        _assert_untouched(conn, session_id)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1000], ids=["content-length", "chunked"])
+def test_body_at_the_limit_is_accepted(limited_app, conn, chunk_size) -> None:
+    reset(conn)
+    payload = _padded_create("just-fits", LIMIT)
+    assert len(payload) == LIMIT
+    answer = limited_app.request("POST", "/sessions", payload, [(b"content-type", b"application/json")], chunk_size=chunk_size)
+    assert answer.status == 201, answer.body[:300]
+    padding = LIMIT - len(json.dumps({"session_id": "just-fits", "session_name": ""}))
+    assert _stored_row(conn, "just-fits")["session_data"]["session_name"] == "x" * padding
+
+
+def test_a_lying_content_length_is_not_trusted(limited_app, conn) -> None:
+    """A small declared length with a larger body still stops at the limit."""
+    reset(conn)
+    payload = _padded_create("liar", LIMIT * 4)
+    answer = limited_app.request(
+        "POST", "/sessions", payload, [(b"content-type", b"application/json"), (b"content-length", b"10")], chunk_size=1000
+    )
+    assert 400 <= answer.status < 500, answer.body[:300]
+    assert _stored_row(conn, "liar") is None
+
+
+def test_default_limit_refuses_twenty_megabytes(app, conn) -> None:
+    """AgentOS stored 20 MB bodies; the default limit (10 MiB) refuses them."""
+    reset(conn)
+    answer = app.request("POST", "/sessions", _padded_create("huge", 20 * 1024 * 1024), [(b"content-type", b"application/json")])
+    assert answer.status == 413, answer.body[:300]
+    assert _stored_row(conn, "huge") is None

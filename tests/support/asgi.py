@@ -63,19 +63,32 @@ class InProcessApp:
         await asyncio.wait_for(self._lifespan, 60)
 
     def request(
-        self, method: str, target: bytes | str, body: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None
+        self,
+        method: str,
+        target: bytes | str,
+        body: bytes = b"",
+        headers: list[tuple[bytes, bytes]] | None = None,
+        chunk_size: int | None = None,
     ) -> Answer:
-        """`target` is the request-target as sent on the wire: raw path, then `?` and the raw query."""
-        raw = target.encode("latin-1") if isinstance(target, str) else target
-        return self.loop.run_until_complete(asyncio.wait_for(self._call(method, raw, body, headers or []), self.timeout))
+        """`target` is the request-target as sent on the wire: raw path, then `?` and the raw query.
 
-    async def _call(self, method: str, target: bytes, body: bytes, headers: list[tuple[bytes, bytes]]) -> Answer:
+        With `chunk_size` the body arrives in pieces and without a content-length (chunked upload).
+        """
+        raw = target.encode("latin-1") if isinstance(target, str) else target
+        call = self._call(method, raw, body, headers or [], chunk_size)
+        return self.loop.run_until_complete(asyncio.wait_for(call, self.timeout))
+
+    async def _call(
+        self, method: str, target: bytes, body: bytes, headers: list[tuple[bytes, bytes]], chunk_size: int | None
+    ) -> Answer:
         raw_path, _, query = target.partition(b"?")
         # hypercorn: path = unquote(raw_path.decode("ascii")); a non-ASCII raw path is refused on the wire
         # with 400 before any app sees it, so here it is decoded as latin-1 only to keep going.
         path = unquote(raw_path.decode("latin-1"))
         all_headers = [(b"host", b"testserver"), *headers]
-        if body and not any(name.lower() == b"content-length" for name, _ in headers):
+        if chunk_size:
+            all_headers.append((b"transfer-encoding", b"chunked"))
+        elif body and not any(name.lower() == b"content-length" for name, _ in headers):
             all_headers.append((b"content-length", str(len(body)).encode()))
         scope = {
             "type": "http",
@@ -92,7 +105,9 @@ class InProcessApp:
             "server": ("testserver", 80),
             "state": {},
         }
-        chunks = [body]
+        size = chunk_size or max(len(body), 1)
+        pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+        chunks = list(reversed(pieces))
         status = 0
         response_headers: dict[str, str] = {}
         parts: list[bytes] = []
@@ -100,7 +115,8 @@ class InProcessApp:
 
         async def receive() -> dict[str, Any]:
             if chunks:
-                return {"type": "http.request", "body": chunks.pop(), "more_body": False}
+                piece = chunks.pop()
+                return {"type": "http.request", "body": piece, "more_body": bool(chunks)}
             await done.wait()
             return {"type": "http.disconnect"}
 
