@@ -228,6 +228,9 @@ def test_dsn_map_auth_autoscaling_and_ingress():
     assert job_container["args"] == ["migrate", "--extra-indexes"]
     job_map = secret_value(manifests, env_of(job_container)["AGNO_SESSION_DSN_MAP"])
     assert json.loads(job_map) == values["config"]["dsnMap"]
+    # The hook Secret carries the DSNs only; the Job never sees auth credentials.
+    assert set(manifests[("Secret", f"{FULLNAME}-migrate")]["data"]) == {"AGNO_SESSION_DSN_MAP"}
+    assert "OS_SECURITY_KEY" not in env_of(job_container)
 
 
 def test_existing_secret_is_referenced_by_key_and_nothing_secret_is_rendered():
@@ -250,6 +253,8 @@ def test_existing_secret_is_referenced_by_key_and_nothing_secret_is_rendered():
     assert job_pod["serviceAccountName"] == "agno-migrator"
     assert manifests[("PodDisruptionBudget", FULLNAME)]["spec"]["minAvailable"] == 1
     assert manifests[("ConfigMap", FULLNAME)]["data"]["AGNO_USER_ISOLATION"] == "true"
+    # The migration Job gets neither auth settings nor keys: isolation without a key would stop it.
+    assert not {"AGNO_USER_ISOLATION", "JWT_VERIFICATION_KEY", "OS_SECURITY_KEY", "JWT_ALGORITHM"} & set(job_env)
 
 
 def test_pgbouncer_settings_and_explicit_grace():
@@ -264,6 +269,14 @@ def test_pgbouncer_settings_and_explicit_grace():
     assert deployment["replicas"] == 3
     assert deployment["template"]["spec"]["terminationGracePeriodSeconds"] == 45
     assert not [key for key in manifests if key[0] == "Job"], "migrations are off"
+    # JWT from a mounted JWKS document, scopes enforced.
+    assert (config["JWT_ALGORITHM"], config["AGNO_AUTHORIZATION"]) == ("ES256", "true")
+    c = container(manifests)
+    assert env_of(c)["JWT_JWKS_FILE"]["value"] == "/etc/agno-session/jwks/keys.json"
+    mount = next(m for m in c["volumeMounts"] if m["mountPath"] == "/etc/agno-session/jwks")
+    assert mount["readOnly"] is True
+    volume = next(v for v in deployment["template"]["spec"]["volumes"] if v["name"] == mount["name"])
+    assert volume["secret"] == {"secretName": "agno-jwks", "items": [{"key": "keys.json", "path": "keys.json"}]}
     assert ("PodDisruptionBudget", FULLNAME) not in manifests
 
 
@@ -291,6 +304,9 @@ def manifests_checksum(manifests: dict) -> dict:
         (("--set", "config.existingSecret=s", "--set", "config.dsnKey="), "set config.dsnKey or config.dsnMapKey"),
         (("--set", "config.existingSecret=s", "--set", "config.dsn=x"), "config.existingSecret excludes"),
         (("--set", "config.dsnMap.a=x", "--set", "config.defaultDbId=b"), 'config.defaultDbId "b" is not a key'),
+        (("--set", "config.dsnMap.a=x", "--set", "config.dsnMap.b=y"), "set config.defaultDbId"),
+        (("--set", "config.dsn=x", "--set", "settings.userIsolation=true"), "settings.userIsolation needs a JWT key"),
+        (("--set", "config.dsn=x", "--set", "settings.authorization=true"), "settings.authorization needs a JWT key"),
         (("--set", "config.dsn=x", "--set", "terminationGracePeriodSeconds=60"),
          "must be longer than settings.requestTimeout"),
         (("--set", "config.dsn=x", "--set", "settings.workers=0"), "/settings/workers"),
@@ -298,6 +314,7 @@ def manifests_checksum(manifests: dict) -> dict:
         (("--set", "config.dsn=x", "--set", "readinessProbe.httpGet.path=readyz"), "/readinessProbe/httpGet/path"),
     ],
     ids=["no-dsn", "dsn-and-map", "existing-without-key", "existing-and-inline", "default-not-in-map",
+         "map-without-default", "isolation-without-jwt", "authorization-without-jwt",
          "grace-too-short", "schema-minimum", "schema-unknown-key", "schema-path"],
 )
 def test_refuses_unworkable_values(args: tuple[str, ...], message: str):

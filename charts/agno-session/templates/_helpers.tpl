@@ -81,8 +81,18 @@ template that depends on them so `helm template` fails early.
 {{- if and $c.existingSecret (or $c.dsn $c.dsnMap $c.securityKey $c.jwtVerificationKey) }}
 {{- fail "agno-session: config.existingSecret excludes config.dsn, config.dsnMap, config.securityKey and config.jwtVerificationKey; put those values in the existing Secret" }}
 {{- end }}
+{{- if and (gt (len $c.dsnMap) 1) (not $c.defaultDbId) }}
+{{- fail "agno-session: with several databases in config.dsnMap, set config.defaultDbId (Helm does not keep a map's order, so there is no \"first\" one)" }}
+{{- end }}
 {{- if and $c.defaultDbId $c.dsnMap (not (hasKey $c.dsnMap $c.defaultDbId)) }}
 {{- fail (printf "agno-session: config.defaultDbId %q is not a key of config.dsnMap" $c.defaultDbId) }}
+{{- end }}
+{{- $jwt := or $c.jwtVerificationKey $c.jwtVerificationKeyKey $c.jwksSecret }}
+{{- if and .Values.settings.userIsolation (not $jwt) }}
+{{- fail "agno-session: settings.userIsolation needs a JWT key: config.jwtVerificationKey, config.jwtVerificationKeyKey or config.jwksSecret" }}
+{{- end }}
+{{- if and (eq (toString .Values.settings.authorization) "true") (not $jwt) }}
+{{- fail "agno-session: settings.authorization needs a JWT key: config.jwtVerificationKey, config.jwtVerificationKeyKey or config.jwksSecret" }}
 {{- end }}
 {{- if le (int (include "agno-session.terminationGracePeriodSeconds" .)) (int .Values.settings.requestTimeout) }}
 {{- fail "agno-session: terminationGracePeriodSeconds must be longer than settings.requestTimeout, or in-flight requests are killed" }}
@@ -101,14 +111,18 @@ template that depends on them so `helm template` fails early.
 Environment variables taken from the Secret (DSN, DSN map, security key, JWT key). Shared by the
 Deployment and the migration Job; the Job passes its own Secret name because a pre-install hook
 runs before the release's regular Secret exists.
-Arguments: (dict "root" $ "secretName" <name>)
+Arguments: (dict "root" $ "secretName" <name> "auth" <bool: also OS_SECURITY_KEY, JWT_VERIFICATION_KEY>)
 */}}
 {{- define "agno-session.secretEnv" -}}
 {{- $root := .root }}
 {{- $c := $root.Values.config }}
 {{- $secret := .secretName }}
 {{- if $c.existingSecret }}
-{{- range $pair := list (list "AGNO_PG_DSN" $c.dsnKey) (list "AGNO_SESSION_DSN_MAP" $c.dsnMapKey) (list "OS_SECURITY_KEY" $c.securityKeyKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKeyKey) }}
+{{- $pairs := list (list "AGNO_PG_DSN" $c.dsnKey) (list "AGNO_SESSION_DSN_MAP" $c.dsnMapKey) }}
+{{- if .auth }}
+{{- $pairs = concat $pairs (list (list "OS_SECURITY_KEY" $c.securityKeyKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKeyKey)) }}
+{{- end }}
+{{- range $pair := $pairs }}
 {{- if index $pair 1 }}
 - name: {{ index $pair 0 }}
   valueFrom:
@@ -118,7 +132,11 @@ Arguments: (dict "root" $ "secretName" <name>)
 {{- end }}
 {{- end }}
 {{- else }}
-{{- range $pair := list (list "AGNO_PG_DSN" $c.dsn) (list "AGNO_SESSION_DSN_MAP" $c.dsnMap) (list "OS_SECURITY_KEY" $c.securityKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKey) }}
+{{- $pairs := list (list "AGNO_PG_DSN" $c.dsn) (list "AGNO_SESSION_DSN_MAP" $c.dsnMap) }}
+{{- if .auth }}
+{{- $pairs = concat $pairs (list (list "OS_SECURITY_KEY" $c.securityKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKey)) }}
+{{- end }}
+{{- range $pair := $pairs }}
 {{- if index $pair 1 }}
 - name: {{ index $pair 0 }}
   valueFrom:
@@ -130,8 +148,8 @@ Arguments: (dict "root" $ "secretName" <name>)
 {{- end }}
 {{- end }}
 
-{{/* Data of a chart-managed Secret: only the keys that are set. */}}
-{{- define "agno-session.secretData" -}}
+{{/* DSN keys of a chart-managed Secret (all the migration Job's hook Secret holds). */}}
+{{- define "agno-session.dsnSecretData" -}}
 {{- $c := .Values.config }}
 {{- if $c.dsn }}
 AGNO_PG_DSN: {{ $c.dsn | b64enc | quote }}
@@ -139,6 +157,12 @@ AGNO_PG_DSN: {{ $c.dsn | b64enc | quote }}
 {{- if $c.dsnMap }}
 AGNO_SESSION_DSN_MAP: {{ $c.dsnMap | toJson | b64enc | quote }}
 {{- end }}
+{{- end }}
+
+{{/* Data of the chart-managed Secret: only the keys that are set. */}}
+{{- define "agno-session.secretData" -}}
+{{- $c := .Values.config }}
+{{ include "agno-session.dsnSecretData" . }}
 {{- if $c.securityKey }}
 OS_SECURITY_KEY: {{ $c.securityKey | b64enc | quote }}
 {{- end }}
@@ -147,7 +171,7 @@ JWT_VERIFICATION_KEY: {{ $c.jwtVerificationKey | b64enc | quote }}
 {{- end }}
 {{- end }}
 
-{{/* Settings shared by the ConfigMap (service) and the migration Job's inline env. */}}
+{{/* Server and database settings: the ConfigMap (service) and the migration Job's inline env. */}}
 {{- define "agno-session.settingsEnv" -}}
 {{- $s := .Values.settings }}
 AGNO_SERVICE_PORT: {{ $s.port | int64 | quote }}
@@ -158,13 +182,14 @@ AGNO_WORKERS: {{ $s.workers | int64 | quote }}
 AGNO_POOL_MIN_SIZE: {{ $s.poolMinSize | int64 | quote }}
 AGNO_POOL_MAX_SIZE: {{ $s.poolMaxSize | int64 | quote }}
 AGNO_PG_CONNECT_TIMEOUT: {{ $s.connectTimeout | quote }}
+AGNO_POOL_TIMEOUT: {{ $s.poolTimeout | quote }}
 AGNO_PG_PREPARE: {{ $s.pgPrepare | quote }}
 AGNO_LOG_LEVEL: {{ $s.logLevel | quote }}
 AGNO_REQUEST_TIMEOUT: {{ $s.requestTimeout | int64 | quote }}
 AGNO_MAX_BODY_BYTES: {{ $s.maxBodyBytes | int64 | quote }}
 AGNO_SHUTDOWN_GRACE: {{ $s.shutdownGrace | int64 | quote }}
 DOCS_ENABLED: {{ $s.docsEnabled | quote }}
-AGNO_USER_ISOLATION: {{ $s.userIsolation | quote }}
+
 {{- with $s.trustedProxies }}
 AGNO_TRUSTED_PROXIES: {{ . | quote }}
 {{- end }}
@@ -176,5 +201,16 @@ AGNO_DEFAULT_DB_ID: {{ . | quote }}
 {{- end }}
 {{- with .Values.config.dbId }}
 AGNO_DB_ID: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Auth settings: the service's ConfigMap only (the migration Job serves no requests, and
+     AGNO_USER_ISOLATION without a JWT key would stop it at start-up). */}}
+{{- define "agno-session.authSettingsEnv" -}}
+{{- $s := .Values.settings }}
+AGNO_USER_ISOLATION: {{ $s.userIsolation | quote }}
+JWT_ALGORITHM: {{ $s.jwtAlgorithm | quote }}
+{{- if not (eq (toString $s.authorization) "") }}
+AGNO_AUTHORIZATION: {{ $s.authorization | toString | quote }}
 {{- end }}
 {{- end }}
