@@ -25,8 +25,19 @@ session_data, agent_data, team_data, workflow_data, metadata, summary (decoded J
 created_at, updated_at (int|None) and runs (list of run dicts in stored order, legacy column merged).
 List rows may lack keys the list does not read.
 
-Where AgentOS fails with a 500 these functions render instead (each marked FIX; see
-render_values / render_messages docstrings and README "Differences from AgentOS").
+Modules: render_values (timestamps, coercions, text rule, run_input, session_name), render_messages
+(chat_history, media), render_runs (run schemas, classification, previews, single run).
+
+Deliberate fixes (marked FIX in the code; AgentOS answers 500 or random values there):
+* A non-string value where a string is required (multimodal/list user content as session_name or
+  run_input, run `content` that is neither string nor object, chat_history content of another type)
+  is rendered with one rule: a list's text parts joined by "\n", else json.dumps(value, default=str).
+* A stored summary with unknown keys or no `summary` key renders its known keys.
+* The workflow session_name branch with workflow_data NULL gives "" (or the first run's input).
+* Messages without an `id` get uuid5(namespace, "<session_id>:<run_id>:<message index>"), stable
+  across reads; media without an id likewise. Messages without `created_at` get the run's.
+* session_metrics stored as null, null media lists in a run's input, non-numeric run created_at in
+  the created_after/created_before window and unconvertible timestamps do not fail.
 """
 
 from __future__ import annotations
@@ -84,7 +95,12 @@ def list_item(row: dict) -> dict:
     if not isinstance(session_data, dict):
         session_data = {}
     created_at = iso_from_value(row.get("created_at", 0))
-    updated_at = iso_from_value(row["updated_at"]) if "updated_at" in row else created_at
+    if "updated_at" in row:
+        updated_at = iso_from_value(row["updated_at"])
+    else:  # to_utc_datetime(created datetime): a naive one is taken as UTC
+        updated_at = created_at
+        if created_at is not None and created_at[-1] != "Z" and created_at[-6] not in "+-":
+            updated_at = created_at + "Z"
     metrics = session_data.get("session_metrics")
     total_tokens = as_int(metrics.get("total_tokens")) if metrics and isinstance(metrics, dict) else None
     session_type = detect_session_type(row)
