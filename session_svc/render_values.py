@@ -298,7 +298,7 @@ def agent_metadata(metadata: Any, agent_data: Any) -> Any:
             out["sdk"] = sdk
         return out
     if metadata is None or isinstance(metadata, dict):
-        return None if metadata is None else dict(metadata)
+        return metadata  # agno copies it; nothing here mutates it, so the stored dict is reused
     return _as_dict(metadata)
 
 

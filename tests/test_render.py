@@ -199,3 +199,20 @@ def test_dumps_matches_fastapi_encoding():
         '"nested":[{"x":18446744073709551615}],"f":[1e+20,1.5e-7,0.00001,1.0]}'
     ).encode()
     assert json.loads(render.dumps({"zz": None, "ctl": "\x01\n"})) == {"zz": None, "ctl": "\x01\n"}
+
+
+def test_unknown_session_type_renders_as_agent_and_type_param_wins():
+    row = _row([], session_type="team", team_id="t")
+    assert "agent_session_id" in render.session_detail(row, "bogus")
+    assert "team_id" in render.session_detail(row)  # detected from the stored type
+    assert "agent_session_id" in render.session_detail(row, "agent")
+
+
+def test_runs_without_runs_key_or_null_runs():
+    for runs in (None, []):
+        row = _row(runs)
+        assert render.session_runs(row) == [] and render.run_previews(row) == []
+        assert render.session_detail(row)["chat_history"] == []
+        with pytest.raises(render.RunLookupError) as err:
+            render.single_run(row, "r")
+        assert err.value.detail == "Session with ID s1 has no runs"
