@@ -20,7 +20,7 @@ MAIN_SESSIONS = {
     "agent-sess-2": 1,
     "agent-sess-3": 4,
     "agent-sess-4": 1,
-    "agent-sess-5": 1,
+    "agent-sess-5": 2,
     "team-sess-1": 2,
     "team-sess-2": 4,
     "wf-sess-1": 1,
@@ -103,7 +103,7 @@ def list_cases() -> list[Case]:
         ("empty", ""),
         ("derived-not-matched", "What is the weather"),
         ("no-match", "zzz"),
-        ("unicode", "Café"),
+        ("unicode", "Café ☕"),
         ("legacy-other", "JSON string"),
     ]:
         db = OTHER if label == "legacy-other" else MAIN
@@ -132,7 +132,7 @@ def list_cases() -> list[Case]:
     for attribute in ("keys", "values", "items", "get"):
         add(_get(f"list-sort-{attribute}", f"/sessions?db_id={MAIN}&sort_by={attribute}", "sort-attribute-500"))
     # combinations
-    add(_get("list-combo-agent-user1-name", f"/sessions?db_id={MAIN}&type=agent&user_id=user-1&{_q(session_name='a')}"))
+    add(_get("list-combo-agent-user5-name", f"/sessions?db_id={MAIN}&type=agent&user_id=user-5&{_q(session_name='a')}"))
     add(
         _get(
             "list-combo-all-filters",
@@ -535,6 +535,51 @@ def delete_cases() -> list[Case]:
     return cases
 
 
+LEGACY = "db-legacy"
+
+
+def legacy_layout_cases() -> list[Case]:
+    """Reads and writes on db-legacy, whose sessions table still has the 2.x `runs` column."""
+    cases: list[Case] = []
+    add = cases.append
+    for template in ("ltpl-both", "ltpl-only", "ltpl-nulldata"):
+        add(_get(f"legacy-get-{template}", f"/sessions/{template}?db_id={LEGACY}"))
+        add(_get(f"legacy-runs-{template}", f"/sessions/{template}/runs?db_id={LEGACY}"))
+        add(_get(f"legacy-previews-{template}", f"/sessions/{template}/run-previews?db_id={LEGACY}"))
+    for session_id, run_id in [("ltpl-both", "run-ltpl-1"), ("ltpl-both", "run-ltpl-2"), ("ltpl-both", "run-ltpl-legacy"),
+                               ("ltpl-only", "run-lo-2")]:
+        add(_get(f"legacy-run-{run_id}", f"/sessions/{session_id}/runs/{run_id}?db_id={LEGACY}"))
+
+    def reads(sid: str) -> tuple[str, ...]:
+        return (f"/sessions/{sid}?db_id={LEGACY}", f"/sessions/{sid}/runs?db_id={LEGACY}")
+
+    def write(case_id: str, method: str, route: str, template: str | None, body, declared: str | None = None,
+              normalise=(CLONE, NOW)) -> None:
+        sid = f"l-{case_id}{{S}}"
+        clones = ((f"{LEGACY}/{template}", f"{LEGACY}/{sid}"),) if template else ()
+        add(Case(f"legacy-{case_id}", method, route.format(sid=sid) + f"?db_id={LEGACY}", json=body, clones=clones,
+                 readbacks=reads(sid), rows=(f"{LEGACY}/{sid}",), normalise=normalise, declared=declared))
+
+    write("patch-both", "PATCH", "/sessions/{sid}", "ltpl-both", {"session_name": "Patched legacy", "metadata": {"l": 1}})
+    write("patch-only", "PATCH", "/sessions/{sid}", "ltpl-only", {"session_state": {"new": True}})
+    write("patch-summary", "PATCH", "/sessions/{sid}", "ltpl-only", {"summary": {"summary": "legacy sum"}})
+    write("rename-both", "POST", "/sessions/{sid}/rename", "ltpl-both", {"session_name": "Renamed legacy"}, normalise=(CLONE,))
+    write("rename-only", "POST", "/sessions/{sid}/rename", "ltpl-only", {"session_name": "Renamed only-legacy"},
+          normalise=(CLONE,))
+    write("rename-json-null", "POST", "/sessions/{sid}/rename", "ltpl-nulldata", {"session_name": "N"},
+          declared="rename-null-data", normalise=(CLONE,))
+    write("delete-both", "DELETE", "/sessions/{sid}", "ltpl-both", None, normalise=(CLONE,))
+    write("delete-only", "DELETE", "/sessions/{sid}", "ltpl-only", None, normalise=(CLONE,))
+    add(Case("legacy-create", "POST", f"/sessions?db_id={LEGACY}", json={"session_id": "l-create{S}", "session_name": "L"},
+             readbacks=reads("l-create{S}"), rows=(f"{LEGACY}/l-create{{S}}",), normalise=(CLONE, NOW)))
+    add(Case("legacy-bulk-delete", "DELETE", f"/sessions?db_id={LEGACY}",
+             json={"session_ids": ["l-bulk-0{S}", "l-bulk-1{S}"], "session_types": ["agent", "agent"]},
+             clones=((f"{LEGACY}/ltpl-both", f"{LEGACY}/l-bulk-0{{S}}"), (f"{LEGACY}/ltpl-only", f"{LEGACY}/l-bulk-1{{S}}")),
+             readbacks=reads("l-bulk-0{S}") + reads("l-bulk-1{S}"),
+             rows=(f"{LEGACY}/l-bulk-0{{S}}", f"{LEGACY}/l-bulk-1{{S}}"), normalise=(CLONE,)))
+    return cases
+
+
 def declared_only_cases() -> list[Case]:
     """Reads of db-scratch rows that AgentOS cannot render or orders arbitrarily (all declared)."""
     return [
@@ -577,6 +622,7 @@ def all_cases() -> list[Case]:
         + patch_cases()
         + rename_cases()
         + delete_cases()
+        + legacy_layout_cases()
         + declared_only_cases()
         + misc_cases()
     )

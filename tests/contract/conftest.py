@@ -41,7 +41,7 @@ def build_agentos(seeded):
     )
     app = agent_os.get_app()
     registered = sorted(agent_os.dbs)
-    assert registered == ["db-main", "db-other", "db-scratch"], registered
+    assert registered == ["db-legacy", "db-main", "db-other", "db-scratch"], registered
     return app
 
 
@@ -88,7 +88,8 @@ def contract_harness(pg_server_dsn: str) -> Iterator[Harness]:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if STATS["cases"]:
+        undeclared = STATS["cases"] - STATS["identical"] - STATS["declared"]
         terminalreporter.write_line(
             f"contract: {STATS['cases']} cases, {STATS['identical']} identical,"
-            f" {STATS['declared']} declared differences"
+            f" {STATS['declared']} declared differences" + (f", {undeclared} UNDECLARED differences" if undeclared else "")
         )

@@ -217,8 +217,7 @@ def _ours_stable_ids(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
 
 
 def _rows_of(h: Harness, case: Case, ex: Exchange, side: str) -> dict:
-    session_id = expand(case.rows[0], CLONE_SUFFIXES[side], {})
-    return json.loads(stored_rows(h, session_id, ex.ctx))
+    return json.loads(stored_rows(h, expand(case.rows[0], CLONE_SUFFIXES[side], {}), ex.ctx))
 
 
 def _session_data_name(h: Harness, case: Case, ex: Exchange, side: str) -> str | None:

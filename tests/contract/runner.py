@@ -121,7 +121,23 @@ SELECT run_id, run_type, agent_id, team_id, workflow_id, user_id, parent_run_id,
 """
 
 
-def stored_rows(harness: Harness, session_id: str, window: Context) -> str:
+def split_ref(ref: str) -> tuple[str, str]:
+    """"db-legacy/ltpl-both" -> ("db-legacy", "ltpl-both"); a bare session id lives in db-scratch."""
+    db_id, sep, session_id = ref.partition("/")
+    return (db_id, session_id) if sep else (SCRATCH, ref)
+
+
+def has_legacy_runs_column(harness: Harness, db_id: str) -> bool:
+    return bool(
+        harness.sql(
+            db_id,
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_schema = 'ai' AND table_name = 'agno_sessions' AND column_name = 'runs'",
+        )
+    )
+
+
+def stored_rows(harness: Harness, ref: str, window: Context) -> str:
     """The stored session row and its runs as text; SQL NULL is None, JSON null is "null"."""
 
     def epoch(value: Any) -> Any:
@@ -130,18 +146,28 @@ def stored_rows(harness: Harness, session_id: str, window: Context) -> str:
             return "<now>"
         return value
 
-    sessions = harness.sql(SCRATCH, SESSION_SNAPSHOT, (session_id,))
-    runs = harness.sql(SCRATCH, RUNS_SNAPSHOT, (session_id,))
+    db_id, session_id = split_ref(ref)
+    sessions = harness.sql(db_id, SESSION_SNAPSHOT, (session_id,))
+    runs = harness.sql(db_id, RUNS_SNAPSHOT, (session_id,))
     rows = {
         "session": [list(row[:12]) + [epoch(row[12]), epoch(row[13])] for row in sessions],
         "runs": [list(row[:10]) + [epoch(row[10]), epoch(row[11])] for row in runs],
     }
+    if has_legacy_runs_column(harness, db_id):
+        rows["legacy_runs"] = harness.sql(db_id, "SELECT runs::text FROM ai.agno_sessions WHERE session_id = %s", (session_id,))
     return json.dumps(rows, ensure_ascii=False)
 
 
-def clone_session(harness: Harness, template: str, new_id: str) -> None:
-    """Copy a db-scratch session and its runs under a new id; run ids become "<run_id>.<new_id>"."""
-    with psycopg.connect(harness.seeded.dsns[SCRATCH], autocommit=False) as conn:
+def clone_session(harness: Harness, template_ref: str, new_ref: str) -> None:
+    """Copy a session and its runs (table and legacy column) under a new id in the same database.
+
+    Run ids become "<run_id>.<new_id>" so that every copy's runs are unique.
+    """
+    db_id, template = split_ref(template_ref)
+    new_db_id, new_id = split_ref(new_ref)
+    assert db_id == new_db_id, (template_ref, new_ref)
+    legacy = has_legacy_runs_column(harness, db_id)
+    with psycopg.connect(harness.seeded.dsns[db_id], autocommit=False) as conn:
         copied = conn.execute(
             "INSERT INTO ai.agno_sessions (session_id, session_type, agent_id, team_id, workflow_id, user_id,"
             " session_data, agent_data, team_data, workflow_data, metadata, summary, created_at, updated_at)"
@@ -150,14 +176,25 @@ def clone_session(harness: Harness, template: str, new_id: str) -> None:
             (new_id, template),
         ).rowcount
         if copied != 1:
-            raise RuntimeError(f"template session {template!r} not found in db-scratch")
+            raise RuntimeError(f"template session {template!r} not found in {db_id}")
         runs = conn.execute(
             "SELECT run_id, run_type, agent_id, team_id, workflow_id, user_id, parent_run_id, status, run_index,"
             " run_data::text, created_at, updated_at FROM ai.agno_runs WHERE session_id = %s",
             (template,),
         ).fetchall()
-        renames = {f'"{run[0]}"': f'"{run[0]}.{new_id}"' for run in runs}
+        run_ids = [run[0] for run in runs]
+        legacy_text = None
+        if legacy:
+            legacy_text = conn.execute("SELECT runs::text FROM ai.agno_sessions WHERE session_id = %s", (template,)).fetchone()[0]
+            for item in json.loads(legacy_text or "null") or []:
+                if isinstance(item, dict) and item.get("run_id"):
+                    run_ids.append(item["run_id"])
+        renames = {f'"{run_id}"': f'"{run_id}.{new_id}"' for run_id in run_ids}
         renames[f'"{template}"'] = f'"{new_id}"'
+        if legacy_text is not None:
+            for old, new in renames.items():
+                legacy_text = legacy_text.replace(old, new)
+            conn.execute("UPDATE ai.agno_sessions SET runs = %s::jsonb WHERE session_id = %s", (legacy_text, new_id))
         for run in runs:
             data = run[9]
             for old, new in renames.items():

@@ -8,6 +8,8 @@
 * ``db-scratch``: templates for the mutating cases (cloned per case), sessions AgentOS fails to render,
   and sessions with tied timestamps. Read-only cases never list it unfiltered, so the order in which
   mutating cases run cannot change a read-only answer.
+* ``db-legacy``: like db-scratch, but in the 2.x layout of db-other, for writes on a table that still has
+  the legacy ``runs`` column (templates whose runs live only there, or in both places).
 
 Timestamps are fixed afterwards with SQL (agno stamps wall-clock time): every session and run gets a
 distinct, known epoch so that orderings and ``created_after``/``created_before`` filters are stable.
@@ -30,8 +32,14 @@ from .fake_openai import CHAT_URL, FakeChatCompletions
 
 SCHEMA = "ai"
 BASE_EPOCH = 1_790_000_000  # 2026-09-21T…Z; sessions are 1000 s apart, runs 10 s apart inside a session
-DB_IDS = ("db-main", "db-other", "db-scratch")
-DB_NAMES = {"db-main": "contract_main", "db-other": "contract_other", "db-scratch": "contract_scratch"}
+DB_IDS = ("db-main", "db-other", "db-scratch", "db-legacy")
+DB_NAMES = {
+    "db-main": "contract_main",
+    "db-other": "contract_other",
+    "db-scratch": "contract_scratch",
+    "db-legacy": "contract_legacy",
+}
+LEGACY_LAYOUT = ("db-other", "db-legacy")
 
 # agno 2.x created the sessions table with the runs array inline (agno/db/postgres/schemas.py @ 2.9.0).
 LEGACY_SESSIONS_DDL = """
@@ -83,8 +91,9 @@ def seed(server_dsn: str) -> Seeded:
     from agno.db.postgres import PostgresDb
 
     dsns = {db_id: recreate_database(server_dsn, DB_NAMES[db_id]) for db_id in DB_IDS}
-    with psycopg.connect(dsns["db-other"], autocommit=True) as conn:
-        conn.execute(LEGACY_SESSIONS_DDL)
+    for db_id in LEGACY_LAYOUT:
+        with psycopg.connect(dsns[db_id], autocommit=True) as conn:
+            conn.execute(LEGACY_SESSIONS_DDL)
     dbs = {db_id: PostgresDb(id=db_id, db_url=sqlalchemy_url(dsns[db_id]), db_schema=SCHEMA) for db_id in DB_IDS}
 
     fake = FakeChatCompletions()
@@ -95,6 +104,7 @@ def seed(server_dsn: str) -> Seeded:
     seeded = Seeded(dsns=dsns, dbs=dbs, **components)
     _write_legacy_runs(seeded)
     _make_scratch_templates(seeded)
+    _make_legacy_templates(seeded)
     for db_id in DB_IDS:
         _fix_timestamps(seeded, db_id)
     _collect_run_ids(seeded)
@@ -111,12 +121,13 @@ def _model():
 def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str, list[Any]]:
     from agno.agent import Agent
     from agno.team import Team
+    from agno.media import Image
     from agno.workflow import Step, StepInput, StepOutput, Workflow
 
     def format_step(step_input: StepInput) -> StepOutput:
         return StepOutput(content=f"Formatted: {step_input.previous_step_content}")
 
-    main, other, scratch = dbs["db-main"], dbs["db-other"], dbs["db-scratch"]
+    main, other, scratch, legacy = dbs["db-main"], dbs["db-other"], dbs["db-scratch"], dbs["db-legacy"]
     agent = Agent(id="basic-agent", name="Basic Agent", model=_model(), db=main, tools=[get_weather], telemetry=False)
     researcher = Agent(id="researcher", name="Researcher", model=_model(), tools=[get_weather], telemetry=False)
     team = Team(id="basic-team", name="Basic Team", model=_model(), members=[researcher], db=main, telemetry=False)
@@ -132,6 +143,7 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     scratch_agent = Agent(
         id="scratch-agent", name="Scratch Agent", model=_model(), db=scratch, tools=[get_weather], telemetry=False
     )
+    legacy_agent = Agent(id="legacy-agent", name="Legacy Agent", model=_model(), db=legacy, telemetry=False)
     scratch_member = Agent(id="scratch-member", name="Scratch Member", model=_model(), telemetry=False)
     scratch_team = Team(
         id="scratch-team", name="Scratch Team", model=_model(), members=[scratch_member], db=scratch, telemetry=False
@@ -160,6 +172,13 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
         agent.run(text, session_id="agent-sess-3", user_id="user-1", run_id=f"run-a3-{i}")
     agent.run({"question": "dict input", "n": 2}, session_id="agent-sess-4", user_id="user-3", run_id="run-a4-1")
     agent.run("Café ☕ unicode — ünïcødé", session_id="agent-sess-5", user_id="user-2", run_id="run-a5-1")
+    agent.run(
+        "Describe this image",
+        images=[Image(url="https://example.com/cat.png", id="img-1")],
+        session_id="agent-sess-5",
+        user_id="user-2",
+        run_id="run-a5-2",
+    )
 
     # db-main: team sessions (the leader delegates to the member: the member run has parent_run_id)
     fake.delegate_to = "researcher"
@@ -189,9 +208,11 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     fake.delegate_to = "scratch-member"
     scratch_team.run("Template team question", session_id="tpl-team", user_id="user-s", run_id="run-tpl-t-1")
     scratch_workflow.run("Template workflow input", session_id="tpl-wf", user_id="user-s", run_id="run-tpl-w-1")
+    legacy_agent.run("Legacy template question", session_id="ltpl-both", user_id="user-l", run_id="run-ltpl-1")
+    legacy_agent.run("Legacy template follow-up", session_id="ltpl-both", user_id="user-l", run_id="run-ltpl-2")
 
     return {
-        "agents": [agent, other_agent, scratch_agent],
+        "agents": [agent, other_agent, scratch_agent, legacy_agent],
         "teams": [team, scratch_team],
         "workflows": [workflow, scratch_workflow],
     }
@@ -256,7 +277,7 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
             session_id="agent-up-framework",
             agent_id="ext-agent",
             user_id="user-5",
-            session_data={"session_name": "External framework"},
+            session_data={"session_name": "External framework – Café ☕"},
             agent_data={"name": "External", "framework": "langgraph"},
             created_at=BASE_EPOCH,
         )
@@ -453,6 +474,7 @@ def _renamed_run(run: dict, run_id: str, question: str, session_id: str | None =
         run["session_id"] = session_id
     run["input"] = {"input_content": question}
     run["content"] = f"Echo: {question}"
+    run["created_at"] = BASE_EPOCH + 5  # legacy copies keep a fixed stamp (seed._fix_timestamps only sees agno_runs)
     for i, message in enumerate(run.get("messages") or []):
         message["id"] = f"{run_id}-m{i}"
         if message.get("role") == "user":
@@ -489,6 +511,36 @@ def _make_scratch_templates(seeded: Seeded) -> None:
         )
 
 
+def _make_legacy_templates(seeded: Seeded) -> None:
+    """db-legacy templates: runs in both places (one stale legacy copy), and runs only in the column."""
+    from agno.session import AgentSession
+
+    legacy = seeded.dbs["db-legacy"]
+    with seeded.connect("db-legacy") as conn:
+        (run1,), (run2,) = _rows(conn, "SELECT run_data FROM ai.agno_runs WHERE session_id='ltpl-both' ORDER BY run_index")
+    stale = copy.deepcopy(run1)
+    stale["content"] = "STALE legacy copy"
+    only_legacy = _renamed_run(run2, "run-ltpl-legacy", "Legacy-only template question")
+    legacy.upsert_session(
+        AgentSession(
+            session_id="ltpl-only",
+            agent_id="legacy-agent",
+            user_id="user-l",
+            session_data={"session_state": {"old": True}},
+            agent_data={"name": "Legacy Agent", "agent_id": "legacy-agent"},
+            created_at=BASE_EPOCH,
+        )
+    )
+    only = [
+        _renamed_run(run1, "run-lo-1", "Only-legacy first", session_id="ltpl-only"),
+        _renamed_run(run2, "run-lo-2", "Only-legacy second", session_id="ltpl-only"),
+    ]
+    legacy.upsert_session(AgentSession(session_id="ltpl-nulldata", agent_id="legacy-agent", user_id="user-l", created_at=BASE_EPOCH))
+    with seeded.connect("db-legacy") as conn:
+        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='ltpl-both'", (json.dumps([stale, only_legacy]),))
+        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='ltpl-only'", (json.dumps(only),))
+
+
 def _session_type(name: str):
     from agno.db.base import SessionType
 
@@ -497,7 +549,7 @@ def _session_type(name: str):
 
 def _fix_timestamps(seeded: Seeded, db_id: str) -> None:
     """Distinct, known epochs: session i (by session_id) at BASE+1000*i, its runs 10 s apart."""
-    offset = {"db-main": 0, "db-other": 100_000, "db-scratch": 200_000}[db_id]
+    offset = 100_000 * DB_IDS.index(db_id)
     with seeded.connect(db_id) as conn:
         sessions = [r[0] for r in _rows(conn, "SELECT session_id FROM ai.agno_sessions ORDER BY session_id")]
         for i, session_id in enumerate(sessions):
