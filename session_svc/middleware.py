@@ -235,7 +235,8 @@ class RequestContext:
             "status": status,
             "duration_ms": round(elapsed * 1000, 3),
             "client_ip": info.client_ip,
-            "db_id": _db_id(scope) or self.default_db_id,
+            # The database a /sessions request addressed (its db_id, else the default one).
+            "db_id": (_db_id(scope) or self.default_db_id) if path.startswith("/sessions") else None,
             "response_bytes": info.response_bytes,
         }
         access_logger.log(

@@ -315,7 +315,7 @@ def test_deadline_answers_504_and_leaves_own_timeouts_to_recovery() -> None:
     assert _status_and_body(sent) == (500, b'{"detail":"Internal server error (TimeoutError)"}')
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def ops_dsn(pg_server_dsn: str) -> str:
     """A database of its own, with agno's tables: the lock tests must not block other tests."""
     from session_svc.db.migrate import migrate_database

@@ -17,6 +17,7 @@ Each database has its own health, so one database down never affects another.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -76,7 +77,11 @@ class DatabaseHealth:
 
     def _ensure_probe(self) -> None:
         if self._probe_task is None or self._probe_task.done():
-            self._probe_task = asyncio.get_running_loop().create_task(self._probe_until_up())
+            # A fresh context: the probe outlives the request that triggered it, and its log lines
+            # must not carry that request's id.
+            self._probe_task = asyncio.get_running_loop().create_task(
+                self._probe_until_up(), context=contextvars.Context()
+            )
 
     async def _probe_until_up(self) -> None:
         while not self._closed:
