@@ -37,6 +37,8 @@ class Case:
     rows: tuple[str, ...] = ()  # session ids (with {S}) in db-scratch whose stored rows must agree
     normalise: tuple[Normalisation, ...] = ()
     declared: str | None = None  # key of the declared difference this case demonstrates
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers
+    compare_headers: tuple[str, ...] = ()  # response headers compared too (besides content-type)
 
     @property
     def is_write(self) -> bool:
@@ -51,6 +53,12 @@ class Case:
         return expand(self.url, suffix, run_ids)
 
     def request_kwargs(self, suffix: str, run_ids: dict[str, list[str]]) -> dict[str, Any]:
+        kwargs = self._body_kwargs(suffix, run_ids)
+        if self.headers:
+            kwargs["headers"] = {**dict(self.headers), **kwargs.get("headers", {})}
+        return kwargs
+
+    def _body_kwargs(self, suffix: str, run_ids: dict[str, list[str]]) -> dict[str, Any]:
         headers = {}
         if self.content is not None:
             content = expand(self.content.decode("utf-8", "surrogateescape"), suffix, run_ids).encode(

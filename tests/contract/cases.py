@@ -19,7 +19,7 @@ MAIN_SESSIONS = {
     "agent-sess-1": 2,
     "agent-sess-2": 1,
     "agent-sess-3": 4,
-    "agent-sess-4": 1,
+    "agent-sess-4": 2,
     "agent-sess-5": 2,
     "team-sess-1": 2,
     "team-sess-2": 4,
@@ -279,11 +279,35 @@ def single_run_cases() -> list[Case]:
     return cases
 
 
+CORS_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+    "access-control-max-age",
+)
+
+
 def routing_cases() -> list[Case]:
+    origin = (("origin", "http://localhost:3000"),)
+    preflight = origin + (("access-control-request-method", "PATCH"), ("access-control-request-headers", "content-type"))
     return [
+        Case("cors-preflight-allowed", "OPTIONS", f"/sessions/agent-sess-1?db_id={MAIN}", headers=preflight,
+             compare_headers=CORS_HEADERS),
+        Case("cors-preflight-disallowed", "OPTIONS", f"/sessions?db_id={MAIN}",
+             headers=(("origin", "https://evil.example"), ("access-control-request-method", "GET")),
+             compare_headers=CORS_HEADERS),
+        Case("cors-simple-get", "GET", f"/sessions/agent-sess-2?db_id={MAIN}", headers=origin, compare_headers=CORS_HEADERS),
+        Case("cors-simple-get-other-origin", "GET", f"/sessions/agent-sess-2?db_id={MAIN}",
+             headers=(("origin", "https://evil.example"),), compare_headers=CORS_HEADERS),
+        Case("cors-404-allowed-origin", "GET", f"/sessions/nope?db_id={MAIN}", headers=origin, compare_headers=CORS_HEADERS),
+        Case("method-options-405", "OPTIONS", f"/sessions?db_id={MAIN}", compare_headers=("allow",)),
+        Case("method-head-405", "HEAD", f"/sessions?db_id={MAIN}", compare_headers=("allow",)),
+        _get("get-slash-encoded-id", f"/sessions/a%2Fb?db_id={MAIN}"),
         _get("path-unknown-404", "/sessionz"),
         _get("path-too-deep-404", f"/sessions/agent-sess-1/runs/run-a1-1/extra?db_id={MAIN}"),
-        Case("method-put-list-405", "PUT", f"/sessions?db_id={MAIN}"),
+        Case("method-put-list-405", "PUT", f"/sessions?db_id={MAIN}", compare_headers=("allow",)),
         Case("method-put-one-405", "PUT", f"/sessions/agent-sess-1?db_id={MAIN}"),
         Case("method-post-runs-405", "POST", f"/sessions/agent-sess-1/runs?db_id={MAIN}"),
         Case("method-get-rename-405", "GET", f"/sessions/agent-sess-1/rename?db_id={MAIN}"),
@@ -344,6 +368,8 @@ def create_cases() -> list[Case]:
            declared="nul-never-500")
     create("create-nul-in-metadata-key", "", {"session_id": "c-nulmeta{S}", "metadata": {"a\u0000": "v\u0000"}},
            "c-nulmeta{S}", declared="nul-never-500")
+    add(Case("create-unicode-id", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "c uni ☕{S}", "user_id": "ü"},
+             readbacks=(f"/sessions/c%20uni%20%E2%98%95{{S}}?db_id={SCRATCH}",), rows=("c uni ☕{S}",), normalise=(CLONE, NOW)))
     create("create-numbers", "", {"session_id": "c-num{S}", "session_state": {"big": 1e20, "f": 1.0, "neg": -0.5, "i": 12345678901234}}, "c-num{S}")
     create("create-unknown-keys-ignored", "", {"session_id": "c-unk{S}", "bogus": 1, "session_data": {"x": 1}}, "c-unk{S}")
     create("create-empty-state-and-name", "", {"session_id": "c-empty{S}", "session_name": "", "session_state": {}}, "c-empty{S}")

@@ -18,16 +18,18 @@ class Answer:
     status: int
     content_type: str | None
     body: bytes
+    headers: tuple[tuple[str, str | None], ...] = ()  # only those a case asks to compare
 
     @classmethod
-    def of(cls, response: httpx.Response) -> Answer:
-        return cls(response.status_code, response.headers.get("content-type"), response.content)
+    def of(cls, response: httpx.Response, compare_headers: tuple[str, ...] = ()) -> Answer:
+        picked = tuple((name, response.headers.get(name)) for name in compare_headers)
+        return cls(response.status_code, response.headers.get("content-type"), response.content, picked)
 
     def json(self) -> Any:
         return json.loads(self.body)
 
     def replace(self, body: bytes) -> Answer:
-        return Answer(self.status, self.content_type, body)
+        return Answer(self.status, self.content_type, body, self.headers)
 
     def __str__(self) -> str:
         text = self.body.decode("utf-8", "replace")
@@ -40,6 +42,8 @@ def first_difference(agentos: Answer, ours: Answer) -> str | None:
         return f"status: AgentOS {agentos.status}, ours {ours.status}\n  AgentOS: {agentos}\n  ours:    {ours}"
     if agentos.content_type != ours.content_type:
         return f"content-type: AgentOS {agentos.content_type!r}, ours {ours.content_type!r}"
+    if agentos.headers != ours.headers:
+        return f"headers: AgentOS {dict(agentos.headers)}, ours {dict(ours.headers)}"
     if agentos.body == ours.body:
         return None
     try:

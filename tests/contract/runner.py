@@ -45,7 +45,7 @@ class Harness:
         url = case.render_url(suffix, self.seeded.run_ids)
         started = time.time()
         response = server.request(case.method, url, **case.request_kwargs(suffix, self.seeded.run_ids))
-        return Exchange(Answer.of(response), url, Context(suffix, started, time.time()))
+        return Exchange(Answer.of(response, case.compare_headers), url, Context(suffix, started, time.time()))
 
     def get(self, server: InProcessServer, url: str) -> Answer:
         return Answer.of(server.request("GET", url))

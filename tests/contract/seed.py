@@ -171,6 +171,8 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     for i, text in enumerate(["First message", "Second message", "Third message", "Fourth message"], start=1):
         agent.run(text, session_id="agent-sess-3", user_id="user-1", run_id=f"run-a3-{i}")
     agent.run({"question": "dict input", "n": 2}, session_id="agent-sess-4", user_id="user-3", run_id="run-a4-1")
+    # longer than the 280-character previews, with multi-byte characters across the cut
+    agent.run("Long question ☕ " * 25, session_id="agent-sess-4", user_id="user-3", run_id="run-a4-2")
     agent.run("Café ☕ unicode — ünïcødé", session_id="agent-sess-5", user_id="user-2", run_id="run-a5-1")
     agent.run(
         "Describe this image",

@@ -19,6 +19,7 @@ if not agno_available():
 
 from .cases import LEGACY_ONLY_RUNS, MAIN_SESSIONS, OTHER_SESSIONS, all_cases  # noqa: E402
 from .declared import DECLARED  # noqa: E402
+from .seed import BASE_EPOCH  # noqa: E402
 
 pytestmark = pytest.mark.contract
 
@@ -41,6 +42,11 @@ def test_seed_matches_case_table(contract_harness) -> None:
     legacy = contract_harness.sql("db-other", "SELECT count(*) FROM ai.agno_runs WHERE run_id = ANY(%s)",
                                   ([r for runs in LEGACY_ONLY_RUNS.values() for r in runs],))
     assert legacy == [(0,)], "legacy-only runs must not be in agno_runs"
+    # the created_after/created_before cases assume agent-sess-3's runs at BASE+3000+10, +20, +30, +40
+    stamps = contract_harness.sql(
+        "db-main", "SELECT (run_data->>'created_at')::bigint FROM ai.agno_runs WHERE session_id='agent-sess-3' ORDER BY run_index"
+    )
+    assert [s for (s,) in stamps] == [BASE_EPOCH + 3000 + 10 * i for i in range(1, 5)], stamps
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
