@@ -14,7 +14,8 @@
 #                      checks /runs, /run-previews, /runs/{id}, chat_history and the derived name.
 #                      Needs psql. SMOKE_DB_SCHEMA / SMOKE_SESSION_TABLE / SMOKE_RUNS_TABLE default to
 #                      agno's ai / agno_sessions / agno_runs.
-#   SMOKE_SKIP_OPS=1   skip /healthz and /readyz (agno AgentOS has only /health)
+#   SMOKE_SKIP_OPS=1   skip /healthz and /readyz (agno AgentOS has only /health). With it, the script
+#                      also passes against agno 3.1.10's own AgentOS: the expected values are AgentOS's.
 set -euo pipefail
 
 BASE_URL="${1:-${BASE_URL:-http://localhost:8080}}"
