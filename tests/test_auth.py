@@ -262,6 +262,21 @@ def test_audience(pg_dsn: str, rsa_key: RSAKey) -> None:
         assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], aud="os-2"))).status_code == 200
 
 
+def test_issuer(pg_dsn: str, rsa_key: RSAKey) -> None:
+    with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, JWT_ISSUER="https://idp.example") as client:
+        assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], iss="https://idp.example"))).status_code == 200
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], iss="https://other.example"))),
+            401,
+            "Invalid token: Invalid issuer. Expected: https://idp.example, got: https://other.example",
+        )
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ]))),
+            401,
+            'Invalid token: Token is missing the "iss" claim. Issuer verification requires this claim to be present in the token.',
+        )
+
+
 def test_authorization_off_verifies_tokens_but_not_scopes(pg_dsn: str, rsa_key: RSAKey) -> None:
     # AgentOS with JWT_VERIFICATION_KEY in the environment but authorization=False.
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, AGNO_AUTHORIZATION="false") as client:

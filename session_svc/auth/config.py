@@ -58,7 +58,9 @@ def load_auth_config(env: Mapping[str, str]) -> AuthConfig:
     jwt_configured = bool(verification_key or jwks_file)
     security_key = env.get("OS_SECURITY_KEY") or None
 
-    verifier = load_jwt_verifier(verification_key, jwks_file, algorithm) if jwt_configured else None
+    # JWT_ISSUER pins the `iss` claim, as AgentOS's Authorization(issuer=...) does.
+    issuer = env.get("JWT_ISSUER", "").strip() or None
+    verifier = load_jwt_verifier(verification_key, jwks_file, algorithm, issuer) if jwt_configured else None
 
     explicit_authorization = env.get("AGNO_AUTHORIZATION", "").strip()
     authorization = bool_from_env(env, "AGNO_AUTHORIZATION", jwt_configured)

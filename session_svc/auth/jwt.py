@@ -24,8 +24,11 @@ _NO_KID = "_default"  # agno's slot for a JWKS key without a kid
 
 
 class JWTVerifier:
-    def __init__(self, algorithm: str, static_keys: list[Any], jwks_keys: dict[str, jwt.PyJWK]) -> None:
+    def __init__(
+        self, algorithm: str, static_keys: list[Any], jwks_keys: dict[str, jwt.PyJWK], issuer: str | None = None
+    ) -> None:
         self.algorithm = algorithm
+        self.issuer = issuer
         self.static_keys = static_keys
         self.jwks_keys = jwks_keys
         self._decode_kwargs: dict[str, Any] = {
@@ -69,6 +72,8 @@ class JWTVerifier:
             raise jwt.InvalidTokenError("No verification keys configured")
         if expected_audience:
             _check_audience(payload, expected_audience)
+        if self.issuer:
+            _check_issuer(payload, self.issuer)
         return payload
 
 
@@ -89,7 +94,20 @@ def _check_audience(payload: Mapping[str, Any], expected: str) -> None:
         raise jwt.InvalidAudienceError(f"Invalid audience. Expected one of: {[expected]}, got: {audiences}")
 
 
-def load_jwt_verifier(verification_key: str | None, jwks_file: str | None, algorithm: str) -> JWTVerifier:
+def _check_issuer(payload: Mapping[str, Any], expected: str) -> None:
+    token_issuer = payload.get("iss")
+    if token_issuer is None:
+        raise jwt.InvalidTokenError(
+            'Token is missing the "iss" claim. '
+            "Issuer verification requires this claim to be present in the token."
+        )
+    if token_issuer != expected:
+        raise jwt.InvalidIssuerError(f"Invalid issuer. Expected: {expected}, got: {token_issuer}")
+
+
+def load_jwt_verifier(
+    verification_key: str | None, jwks_file: str | None, algorithm: str, issuer: str | None = None
+) -> JWTVerifier:
     """Parse the configured keys; any unusable setting is a ConfigError naming its variable."""
     try:
         algorithm_impl = jwt.get_algorithm_by_name(algorithm)
@@ -108,7 +126,7 @@ def load_jwt_verifier(verification_key: str | None, jwks_file: str | None, algor
     jwks_keys = _load_jwks(jwks_file) if jwks_file else {}
     if not static_keys and not jwks_keys:
         raise ConfigError(f"JWT_JWKS_FILE {jwks_file!r} holds no usable key")
-    return JWTVerifier(algorithm, static_keys, jwks_keys)
+    return JWTVerifier(algorithm, static_keys, jwks_keys, issuer)
 
 
 def _load_jwks(path: str) -> dict[str, jwt.PyJWK]:

@@ -38,6 +38,7 @@ pytestmark = pytest.mark.contract
 
 DB_ID = "db-auth"
 OS_ID = "os-auth"
+ISSUER = "https://idp.example"
 READ, WRITE, DELETE = "sessions:read", "sessions:write", "sessions:delete"
 ALL = [READ, WRITE, DELETE]
 T0 = 1_790_000_000
@@ -232,6 +233,8 @@ def token_table(keys: dict[str, Any], seed: Seed) -> dict[str, str | None]:
         "kid1-signed-by-k2": mint(k2, sub="alice", scopes=ALL, kid="k1", aud=OS_ID),
         "kid1-expired-otheraud": mint(k1, sub="alice", scopes=ALL, kid="k1", aud="elsewhere", expires_in=-60),
         "kid1-nosub": mint(k1, sub=None, scopes=ALL, kid="k1", aud=OS_ID),
+        "kid1-iss": mint(k1, sub="alice", scopes=ALL, kid="k1", aud=OS_ID, iss=ISSUER),
+        "kid1-otheriss": mint(k1, sub="alice", scopes=ALL, kid="k1", aud=OS_ID, iss="https://other.example"),
         # HS256 with a custom admin scope
         "hs-root": mint(HS_SECRET, "HS256", sub="carol", scopes=["root"]),
         "hs-osadmin": mint(HS_SECRET, "HS256", sub="carol", scopes=["agent_os:admin"]),
@@ -379,6 +382,13 @@ JWKS_AUDIENCE_CASES = [
     AuthCase("pat-writer", "GET", SORTED),
 ]
 
+ISSUER_CASES = [
+    AuthCase("kid1-iss", "GET", SORTED),
+    AuthCase("kid1-otheriss", "GET", SORTED),
+    AuthCase("kid1-aud", "GET", SORTED),
+    AuthCase("kid1-otheraud", "GET", SORTED),
+]
+
 HS256_CASES = [
     AuthCase("hs-root", "GET", SORTED),
     AuthCase("hs-root", "DELETE", "/sessions/nope"),
@@ -421,6 +431,10 @@ def _configs(keys: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, 
         "jwks-audience": (
             {"authorization": Authorization(jwks_file=keys["jwks"], verify_audience=True)},
             {"JWT_JWKS_FILE": keys["jwks"], "JWT_VERIFY_AUDIENCE": "true", "AGNO_OS_ID": OS_ID},
+        ),
+        "jwks-issuer": (
+            {"authorization": Authorization(jwks_file=keys["jwks"], verify_audience=True, issuer=ISSUER)},
+            {"JWT_JWKS_FILE": keys["jwks"], "JWT_VERIFY_AUDIENCE": "true", "AGNO_OS_ID": OS_ID, "JWT_ISSUER": ISSUER},
         ),
         "hs256-custom-admin": (
             {"authorization": Authorization(verification_keys=[HS_SECRET], algorithm="HS256", admin_scope="root"), "user_isolation": True},
@@ -471,6 +485,11 @@ def test_isolated(pairs, case: AuthCase) -> None:
 @pytest.mark.parametrize("case", JWKS_AUDIENCE_CASES, ids=[c.id for c in JWKS_AUDIENCE_CASES])
 def test_jwks_audience(pairs, case: AuthCase) -> None:
     run_case(pairs, "jwks-audience", case)
+
+
+@pytest.mark.parametrize("case", ISSUER_CASES, ids=[c.id for c in ISSUER_CASES])
+def test_jwks_issuer(pairs, case: AuthCase) -> None:
+    run_case(pairs, "jwks-issuer", case)
 
 
 @pytest.mark.parametrize("case", HS256_CASES, ids=[c.id for c in HS256_CASES])
