@@ -36,3 +36,38 @@ test *ARGS:
 [group('test')]
 contract-test *ARGS: setup
     {{python}} -m pytest -m contract tests/contract {{ARGS}}
+
+tools := env("AGNO_TOOLS_PREFIX", env("HOME") / ".cache/agno-session-tools")
+
+# Install helm, hadolint, check-jsonschema, locust (+ jq, psql, shellcheck) for the deploy checks
+[group('deploy')]
+tools:
+    bash tests/deploy/install-tools.sh {{tools}} >/dev/null
+
+# Smoke-test a running service, checking values on every route: just smoke http://localhost:8080
+[group('deploy')]
+smoke BASE_URL="http://localhost:8080":
+    bash tests/smoke/test-session-api.sh {{BASE_URL}}
+
+# Load-test a running service with locust (headless) and print the summary: just load URL 30 10
+[group('deploy')]
+load BASE_URL="http://localhost:8080" SECONDS="30" USERS="10": tools
+    LOCUST={{tools}}/bin/locust bash tests/load/run-load.sh {{BASE_URL}} {{SECONDS}} {{USERS}}
+
+# Lint the Dockerfile (hadolint), shell scripts (shellcheck) and compose file (compose-spec schema)
+[group('deploy')]
+lint: tools
+    {{tools}}/bin/hadolint --failure-threshold style containers/Dockerfile
+    shellcheck tests/smoke/test-session-api.sh tests/load/run-load.sh tests/deploy/install-tools.sh
+    {{tools}}/bin/check-jsonschema --builtin-schema vendor.compose-spec containers/compose.yml
+
+# helm lint --strict and helm template over every ci/*-values.yaml, then the chart's tests
+[group('deploy')]
+chart: tools
+    for f in charts/agno-session/ci/*-values.yaml; do {{tools}}/bin/helm lint --strict charts/agno-session -f "$f" >/dev/null; {{tools}}/bin/helm template agno-session charts/agno-session -f "$f" >/dev/null; echo "ok $f"; done
+    PATH="{{tools}}/bin:$PATH" {{python}} -m pytest -q tests/deploy/test_chart.py
+
+# Build the container image (needs a Docker engine): just image agno-session:dev
+[group('deploy')]
+image TAG="agno-session:dev":
+    docker build -f containers/Dockerfile -t {{TAG}} .
