@@ -14,10 +14,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from auth_tokens import HS_SECRET, RSAKey, bearer, create_service_accounts_table, insert_service_account, mint, write_jwks
 from conftest import make_client
 from starlette.testclient import TestClient
 
-from auth_tokens import HS_SECRET, RSAKey, bearer, create_service_accounts_table, insert_service_account, mint, write_jwks
 from session_svc.settings import ConfigError, load_settings
 
 READ, WRITE, DELETE = "sessions:read", "sessions:write", "sessions:delete"
@@ -419,6 +419,7 @@ def test_service_account_failures_are_throttled(pg_dsn: str, rsa_key: RSAKey, ac
 
 def test_service_accounts_table_missing(pg_server_dsn: str, rsa_key: RSAKey) -> None:
     from conftest import create_database
+
     from session_svc.db.migrate import migrate_database
     from session_svc.settings import DatabaseConfig
 

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from auth_tokens import RSAKey, bearer, create_service_accounts_table, insert_service_account, mint
 from conftest import make_client
 from starlette.testclient import TestClient
 from test_api_sessions import AGENT_RUN, insert_run, insert_session
-
-from auth_tokens import RSAKey, bearer, create_service_accounts_table, insert_service_account, mint
 
 ALL = ["sessions:read", "sessions:write", "sessions:delete"]
 

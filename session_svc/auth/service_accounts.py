@@ -108,7 +108,7 @@ class ServiceAccountVerifier:
             try:
                 row = await self._lookup(db, token_hash)
             except Exception:
-                logger.error("service account lookup failed", exc_info=True)
+                logger.exception("service account lookup failed")
                 return Status.UNAVAILABLE, None
             if row is not None:
                 found = ServiceAccount.from_row(row)

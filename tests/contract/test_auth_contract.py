@@ -30,8 +30,8 @@ if not agno_available():
 from auth_tokens import HS_SECRET, RSAKey, mint, write_jwks  # noqa: E402
 
 from .asgi import InProcessServer  # noqa: E402
-from .compare import CLONE_SUFFIXES, NEW_UUID, NOW, Answer, Context, first_difference, normalise  # noqa: E402
 from .compare import CLONE as CLONE_NORMALISATION  # noqa: E402
+from .compare import CLONE_SUFFIXES, NEW_UUID, NOW, Answer, Context, first_difference, normalise  # noqa: E402
 from .dsn import recreate_database, sqlalchemy_url  # noqa: E402
 
 pytestmark = pytest.mark.contract
