@@ -31,6 +31,8 @@ MAIN_SESSIONS = {
     "agent-up-empty": 0,
     "agent-up-framework": 0,
     "agent-up-nomsg": 2,
+    "agent-sqlnull": 0,
+    "epoch0-team": 0,
 }
 OTHER_SESSIONS = {"other-sess-1": 2, "other-sess-2": 1, "other-legacy": 0, "other-legacy-text": 0, "other-legacy-wf": 0}
 # Runs that exist only in the legacy `runs` column of db-other.
@@ -451,6 +453,11 @@ def patch_cases() -> list[Case]:
     patch("team-summary", TEAM_TPL, {"summary": {"summary": "team sum", "topics": ["t"]}})
     patch("workflow-name", WF_TPL, {"session_name": "WF renamed"})
     patch("workflow-state", WF_TPL, {"session_state": {"w": [1]}, "metadata": {"wm": 1}})
+    patch("rich-name", "tpl-agent-rich", {"session_name": "Rich renamed"})
+    patch("rich-metadata", "tpl-agent-rich", {"metadata": {"sdk": "forged", "k": 1}})
+    patch("rich-summary", "tpl-agent-rich", {"summary": {"summary": "new", "topics": [], "updated_at": "2026-01-02T03:04:05+01:00"}})
+    patch("sqlnull-name", "tpl-sqlnull", {"session_name": "from SQL NULL"}, declared="patch-field-wise")
+    patch("sqlnull-state", "tpl-sqlnull", {"session_state": {"s": None}}, declared="patch-field-wise")
     patch("nulldata-name", "tpl-nulldata", {"session_name": "Named now"})
     patch("nulldata-state", "tpl-nulldata", {"session_state": {"a": 1}})
     patch("typed-agent", AGENT_TPL, {"session_name": "typed"}, query="type=agent")
@@ -489,6 +496,7 @@ def rename_cases() -> list[Case]:
     rename("team", TEAM_TPL, {"session_name": "Renamed team"})
     rename("workflow", WF_TPL, {"session_name": "Renamed wf"})
     rename("unicode", AGENT_TPL, {"session_name": "Café ☕ «»"})
+    rename("rich", "tpl-agent-rich", {"session_name": "Rich renamed"})
     rename("empty-string", AGENT_TPL, {"session_name": ""})
     rename("control-chars", AGENT_TPL, {"session_name": "a\u0000b\u0008c\u000bd"})
     rename("typed-match", TEAM_TPL, {"session_name": "typed"}, query="type=team")
@@ -522,6 +530,7 @@ def delete_cases() -> list[Case]:
                  normalise=(CLONE,), declared=declared))
 
     delete("agent", AGENT_TPL)
+    delete("rich", "tpl-agent-rich")
     delete("team", TEAM_TPL)
     delete("workflow", WF_TPL)
     delete("missing", None)
@@ -615,6 +624,7 @@ def declared_only_cases() -> list[Case]:
         _get("odd-run-multimodal", f"/sessions/odd-multimodal/runs/run-odd-mm-1?db_id={SCRATCH}", "render-odd-content"),
         _get("odd-list", f"/sessions?db_id={SCRATCH}&user_id=user-odd", "render-odd-content"),
         _get("odd-get-summary-extra-key", f"/sessions/odd-summary?db_id={SCRATCH}", "render-odd-content"),
+        _get("odd-get-wf-list-input", f"/sessions/odd-wf-list-input?db_id={SCRATCH}"),
         _get("odd-get-no-message-ids", f"/sessions/odd-noid?db_id={SCRATCH}", "stable-message-ids"),
         _get("tie-list-created", f"/sessions?db_id={SCRATCH}&user_id=user-tie", "tie-breaker"),
         _get("tie-list-created-asc", f"/sessions?db_id={SCRATCH}&user_id=user-tie&sort_order=asc", "tie-breaker"),

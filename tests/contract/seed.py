@@ -105,6 +105,7 @@ def seed(server_dsn: str) -> Seeded:
     _write_legacy_runs(seeded)
     _make_scratch_templates(seeded)
     _make_legacy_templates(seeded)
+    _write_foreign_rows(seeded)
     for db_id in DB_IDS:
         _fix_timestamps(seeded, db_id)
     _collect_run_ids(seeded)
@@ -130,13 +131,18 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     main, other, scratch, legacy = dbs["db-main"], dbs["db-other"], dbs["db-scratch"], dbs["db-legacy"]
     agent = Agent(id="basic-agent", name="Basic Agent", model=_model(), db=main, tools=[get_weather], telemetry=False)
     researcher = Agent(id="researcher", name="Researcher", model=_model(), tools=[get_weather], telemetry=False)
-    team = Team(id="basic-team", name="Basic Team", model=_model(), members=[researcher], db=main, telemetry=False)
+    # the team and the workflow store their run events, so `events` is non-empty in some run schemas
+    team = Team(
+        id="basic-team", name="Basic Team", model=_model(), members=[researcher], db=main, store_events=True,
+        telemetry=False,
+    )
     wf_agent = Agent(id="wf-agent", name="Workflow Agent", model=_model(), telemetry=False)
     workflow = Workflow(
         id="basic-workflow",
         name="Basic Workflow",
         db=main,
         steps=[Step(name="research", agent=wf_agent), Step(name="format", executor=format_step)],
+        store_events=True,
         telemetry=False,
     )
     other_agent = Agent(id="other-agent", name="Other Agent", model=_model(), db=other, telemetry=False)
@@ -396,6 +402,56 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
     )
 
 
+def _write_foreign_rows(seeded: Seeded) -> None:
+    """Rows agno reads but did not write this way: SQL NULLs (other writers) and a created_at of 0."""
+    with seeded.connect("db-main") as conn:
+        conn.execute(
+            "INSERT INTO ai.agno_sessions (session_id, session_type, agent_id, user_id, created_at, updated_at)"
+            " VALUES ('agent-sqlnull', 'agent', 'basic-agent', 'user-5', %s, NULL)",
+            (BASE_EPOCH,),
+        )
+        conn.execute(
+            "INSERT INTO ai.agno_sessions (session_id, session_type, team_id, user_id, session_data, created_at, updated_at)"
+            " VALUES ('epoch0-team', 'team', 'basic-team', 'user-5', '{\"session_name\": \"Epoch zero\"}', 0, 0)"
+        )
+    scratch = seeded.dbs["db-scratch"]
+    from agno.session import AgentSession, WorkflowSession
+
+    # the agent-up-1 shape (summary, sdk label, metrics) as a write template
+    scratch.upsert_session(
+        AgentSession(
+            session_id="tpl-agent-rich",
+            agent_id="scratch-agent",
+            user_id="user-s",
+            session_data={"session_name": "Rich", "session_state": {"a": 1}, "session_metrics": {"total_tokens": 9}},
+            agent_data={"name": "Scratch Agent", "agent_id": "scratch-agent", "sdk": "agno-python"},
+            metadata={"tags": ["x"]},
+            summary=_summary("Rich summary", ["r"]),
+            created_at=BASE_EPOCH,
+        )
+    )
+    # a workflow with SQL-NULL workflow_data whose first run input is a list: AgentOS cannot name it
+    scratch.upsert_session(
+        WorkflowSession(session_id="odd-wf-list-input", workflow_id="scratch-workflow", user_id="user-odd", created_at=BASE_EPOCH)
+    )
+    scratch.upsert_run(
+        {
+            "run_id": "run-odd-wf-1",
+            "workflow_id": "scratch-workflow",
+            "session_id": "odd-wf-list-input",
+            "status": "COMPLETED",
+            "input": ["a", "list"],
+            "content": "ok",
+            "created_at": BASE_EPOCH,
+        },
+        session_id="odd-wf-list-input",
+        user_id="user-odd",
+        run_index=0,
+    )
+    with seeded.connect("db-scratch") as conn:
+        conn.execute("UPDATE ai.agno_sessions SET workflow_data=NULL WHERE session_id='odd-wf-list-input'")
+
+
 def _rows(conn: psycopg.Connection, sql: str, params: Any = None) -> list[tuple]:
     return conn.execute(sql, params).fetchall()
 
@@ -556,6 +612,8 @@ def _fix_timestamps(seeded: Seeded, db_id: str) -> None:
         sessions = [r[0] for r in _rows(conn, "SELECT session_id FROM ai.agno_sessions ORDER BY session_id")]
         for i, session_id in enumerate(sessions):
             created = BASE_EPOCH + offset + 1000 * (i + 1)
+            if session_id.startswith("epoch0-"):
+                continue  # keeps created_at = 0 on purpose
             tied = session_id.startswith("tie-")
             if tied:
                 created = BASE_EPOCH + offset
