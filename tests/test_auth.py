@@ -160,6 +160,14 @@ def test_auth_comes_before_routing_and_validation(rs256: TestClient, rsa_key: RS
     assert rs256.put("/sessions", headers=bearer(mint(rsa_key))).status_code == 405
 
 
+def test_auth_comes_before_the_body_limit(pg_dsn: str, rsa_key: RSAKey) -> None:
+    with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, AGNO_MAX_BODY_BYTES="16") as client:
+        big = {"session_id": "x" * 100}
+        assert_denied(client.post("/sessions", json=big), 401, "Authorization header missing")
+        assert_denied(client.post("/sessions", json=big, headers=bearer(mint(rsa_key, scopes=[READ]))), 403, "Insufficient permissions. Required scope(s): sessions:write")
+        assert client.post("/sessions", json=big, headers=bearer(mint(rsa_key, scopes=[WRITE]))).status_code == 413
+
+
 def test_trailing_slash_is_stripped_before_auth(rs256: TestClient, rsa_key: RSAKey) -> None:
     assert_denied(rs256.get("/sessions/"), 401, "Authorization header missing")
     assert_denied(rs256.get("/sessions/", headers=bearer(mint(rsa_key, scopes=[WRITE]))), 403, "Insufficient permissions. Required scope(s): sessions:read")
