@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
+import anyio.to_thread
 import psycopg
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,6 +39,21 @@ _RUN_STATUSES = ("CANCELLED", "COMPLETED", "ERROR", "PAUSED", "PENDING", "REGENE
 _RUN_STATUS_SET = frozenset(_RUN_STATUSES)
 # Keys the agno runtime owns in session metadata; a caller must not forge them (contract §2.2).
 _RESERVED_METADATA_KEYS = frozenset(("agno_component_version", "agno_dispatch_chain", "agno_dispatch_depth"))
+
+
+# Sessions with more runs than this are rendered and encoded in a worker thread: rendering 2,000
+# runs takes ~100 ms of CPU, which on the event loop would stall every other request of the worker
+# (/healthz included). The thread still shares the GIL, but the loop gets it back every switch
+# interval (5 ms) instead of after the whole render.
+_RENDER_OFF_LOOP_RUNS = 64
+
+
+async def _rendered(row: dict[str, Any], render_fn: Callable[..., Any], *args: Any, status: int = 200) -> Response:
+    """`_json(render_fn(row, *args))`, off the event loop for sessions with many runs."""
+    if len(row.get("runs") or ()) <= _RENDER_OFF_LOOP_RUNS:
+        return _json(render_fn(row, *args), status)
+    body = await anyio.to_thread.run_sync(lambda: dumps(render_fn(row, *args)))
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -186,7 +202,7 @@ async def get_session(request: Request) -> Response:
         if q.session_type is None:
             raise HTTPError(404, f"Session with id '{session_id}' not found")
         raise HTTPError(404, f"{_TYPE_TITLES[q.session_type]} Session with id '{session_id}' not found")
-    return _json(render.session_detail(row, q.session_type, keep_nulls=False))
+    return await _rendered(row, render.session_detail, q.session_type, False)
 
 
 # -- GET /sessions/{session_id}/runs and /run-previews ---------------------------------------------
@@ -212,12 +228,12 @@ async def _session_for_runs(request: Request) -> tuple[Any, dict[str, Any], set[
 
 async def get_session_runs(request: Request) -> Response:
     q, row, statuses = await _session_for_runs(request)
-    return _json(render.session_runs(row, q.session_type, q.created_after, q.created_before, statuses))
+    return await _rendered(row, render.session_runs, q.session_type, q.created_after, q.created_before, statuses)
 
 
 async def get_session_run_previews(request: Request) -> Response:
     q, row, statuses = await _session_for_runs(request)
-    return _json(render.run_previews(row, q.session_type, q.created_after, q.created_before, statuses))
+    return await _rendered(row, render.run_previews, q.session_type, q.created_after, q.created_before, statuses)
 
 
 # -- GET /sessions/{session_id}/runs/{run_id} ------------------------------------------------------
@@ -282,7 +298,7 @@ async def rename_session(request: Request) -> Response:
         row = await queries.rename_session(db, session_id, clean_json(body.session_name), q.session_type, user_id)
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
-    return _json(render.session_detail(row, q.session_type, keep_nulls=True))
+    return await _rendered(row, render.session_detail, q.session_type, True)
 
 
 # -- PATCH /sessions/{session_id} ------------------------------------------------------------------
@@ -318,5 +334,5 @@ async def update_session(request: Request) -> Response:
         )
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
-    return _json(render.session_detail(row, q.session_type, keep_nulls=True))
+    return await _rendered(row, render.session_detail, q.session_type, True)
 
