@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Literal
 
 from ..settings import ConfigError
+
+# The settings module's own parsers, so every variable is read (and refused) the same way.
 from ..settings import _bool as bool_from_env
 from ..settings import _int as int_from_env
 from .jwt import JWTVerifier, load_jwt_verifier
