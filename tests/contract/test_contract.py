@@ -54,3 +54,47 @@ def test_contract(contract_harness, case) -> None:
     STATS["cases"] += 1
     outcome = contract_harness.run(case)
     STATS[outcome] += 1
+
+
+def _operations(document: dict) -> dict:
+    """What a generated client depends on: per /sessions route, its operationId, parameters, body, statuses."""
+    found = {}
+    for path, methods in document["paths"].items():
+        if not path.startswith("/sessions") or "/media/" in path:
+            continue
+        for method, op in methods.items():
+            found[f"{method.upper()} {path}"] = {
+                "operationId": op.get("operationId"),
+                "parameters": [(p["name"], p["in"], p.get("required", False)) for p in op.get("parameters", [])],
+                "requestBody": bool(op.get("requestBody")),
+                "responses": sorted(op.get("responses", {})),
+            }
+    return found
+
+
+OPERATIONAL_STATUSES = {"413", "503", "504"}
+
+
+def test_openapi_operations_match(contract_harness) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        # agno's own routers reuse an operationId (FastAPI warns while building AgentOS's document)
+        warnings.simplefilter("ignore", UserWarning)
+        agentos = contract_harness.get(contract_harness.agentos, "/openapi.json").json()
+    ours = contract_harness.get(contract_harness.ours, "/openapi.json").json()
+    expected, got = _operations(agentos), _operations(ours)
+    problems = [f"{op}: only in AgentOS" for op in expected if op not in got]
+    problems += [f"{op}: only in ours" for op in got if op not in expected]
+    for op in set(expected) & set(got):
+        for key in expected[op]:
+            if key == "responses":
+                # ours also documents its own operational answers: body too large, database
+                # unavailable, request deadline; AgentOS's documented statuses must all be there
+                missing = set(expected[op][key]) - set(got[op][key])
+                extra = set(got[op][key]) - set(expected[op][key]) - OPERATIONAL_STATUSES
+                if missing or extra:
+                    problems.append(f"{op} responses: missing {sorted(missing)}, undeclared extra {sorted(extra)}")
+            elif expected[op][key] != got[op][key]:
+                problems.append(f"{op} {key}: AgentOS {expected[op][key]}, ours {got[op][key]}")
+    assert not problems, "\n".join(sorted(problems))
