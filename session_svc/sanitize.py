@@ -2,7 +2,7 @@
 
 agno removes `[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]` from every string inside the jsonb values
 it writes (PostgreSQL's text and jsonb cannot hold NUL). It leaves dict keys alone, so a NUL in a key
-is a 500 there; here keys are cleaned too.
+is a 500 there; here keys lose their NULs and nothing else, so they are stored as agno stores them.
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean_text(k) if isinstance(k, str) else k: clean_json(v) for k, v in value.items()}
+        return {_clean_key(k): clean_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [clean_json(item) for item in value]
     return value
+
+
+def _clean_key(key: Any) -> Any:
+    # agno leaves keys alone (so do we, to store what it stores) except NUL, which PostgreSQL refuses.
+    return key.replace("\x00", "") if isinstance(key, str) and "\x00" in key else key
 
 
 def has_nul(*values: str | None) -> bool:

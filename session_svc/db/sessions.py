@@ -136,7 +136,8 @@ def _page_slots(variant: tuple[Any, ...]) -> dict[str, sql.Composable]:
 
 async def insert_session(db: Database, values: dict[str, Any], runs: list[Any]) -> Row | None:
     """Create a session (and its preset runs); None when the session_id is already taken."""
-    params = {key: _jsonb(value) if key in _JSONB_COLUMNS else value for key, value in values.items()}
+    # jsonb columns arrive as Jsonb (JSON, with None as JSON null, as agno writes) or None (SQL NULL).
+    params = dict(values)
     params["runs"] = Jsonb(runs)
     async with db.pool.connection() as conn:
         cur = await conn.execute(db.statement("session_insert"), params)
@@ -153,16 +154,6 @@ async def session_owner(db: Database, session_id: str) -> Row | None:
     async with db.pool.connection() as conn:
         cur = await conn.execute(db.statement("session_owner"), {"session_id": session_id})
         return await cur.fetchone()
-
-
-_JSONB_COLUMNS = frozenset(
-    ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary")
-)
-
-
-def _jsonb(value: Any) -> Jsonb:
-    # agno writes Python None as JSON null, not SQL NULL (contract §5.5).
-    return Jsonb(value)
 
 
 async def patch_session(

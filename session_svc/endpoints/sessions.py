@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import anyio.to_thread
 import psycopg
+from psycopg.types.json import Jsonb
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,6 +35,7 @@ from ..validation import (
     validate,
 )
 
+_JSON_NULL = Jsonb(None)  # a jsonb `null`, as agno writes Python None (not SQL NULL)
 _TYPE_TITLES = {"agent": "Agent", "team": "Team", "workflow": "Workflow"}
 _RUN_STATUSES = ("CANCELLED", "COMPLETED", "ERROR", "PAUSED", "PENDING", "REGENERATED", "RUNNING")
 _RUN_STATUS_SET = frozenset(_RUN_STATUSES)
@@ -61,7 +63,15 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _no_content() -> Response:
-    return Response(status_code=204)
+    # FastAPI's 204 still names its default media type (and sends no body or content-length).
+    return _NoContentResponse()
+
+
+class _NoContentResponse(Response):
+    media_type = "application/json"
+
+    def __init__(self) -> None:
+        super().__init__(status_code=204)
 
 
 async def _database(request: Request, db_id: str | None, table: str | None = None) -> Database:
@@ -157,12 +167,14 @@ async def create_session(request: Request) -> Response:
         "team_id": body.team_id if session_type == "team" else None,
         "workflow_id": body.workflow_id if session_type == "workflow" else None,
         "user_id": user_id,
-        "session_data": clean_json(session_data or None) if session_type != "workflow" else clean_json(session_data),
-        "agent_data": None,
-        "team_data": None,
-        "workflow_data": component_data,
-        "metadata": clean_json(metadata),
-        "summary": clean_json(body.summary),
+        "session_data": Jsonb(clean_json(session_data or None) if session_type != "workflow" else clean_json(session_data)),
+        # Only the type's own *_data column is written (JSON null); agno's upsert leaves the
+        # other two out of the INSERT, so they stay SQL NULL (contract §5.5).
+        "agent_data": _JSON_NULL if session_type == "agent" else None,
+        "team_data": _JSON_NULL if session_type == "team" else None,
+        "workflow_data": Jsonb(component_data) if session_type == "workflow" else None,
+        "metadata": Jsonb(clean_json(metadata)),
+        "summary": Jsonb(clean_json(body.summary)),
         "now": now,
     }
     runs = [clean_json(run) for run in (body.runs or [])]
@@ -334,5 +346,6 @@ async def update_session(request: Request) -> Response:
         )
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
-    return await _rendered(row, render.session_detail, q.session_type, True)
+    # AgentOS answers from the upserted row, re-read as the type it stores, whatever `type` said.
+    return await _rendered(row, render.session_detail, None, True)
 
