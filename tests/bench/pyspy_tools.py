@@ -31,19 +31,46 @@ def start(pid: int, out: Path, fmt: str, seconds: int, rate: int = 200) -> subpr
 
 
 def _package(file: str) -> str:
-    if "session_svc/" in file:
-        return "session_svc." + Path(file).stem
+    """py-spy names files relative to sys.path ("psycopg/cursor.py"); the first part is the package."""
     for marker in ("site-packages/", "lib/python3.11/"):
         if marker in file:
-            rest = file.split(marker, 1)[1]
-            return rest.split("/", 1)[0].removesuffix(".py")
-    return Path(file).stem
+            file = file.split(marker, 1)[1]
+    parts = file.split("/")
+    if parts[0] == "session_svc":
+        return "session_svc." + Path(file).stem
+    return parts[0].removesuffix(".py") if len(parts) > 1 else Path(file).stem
 
 
-def digest(collapsed: Path, top: int = 30) -> str:
+# Phases of a request, matched from the innermost frame outwards: the first frame that matches
+# names the phase that sample belongs to (so psycopg's jsonb decoding counts as "database").
+PHASES = (
+    ("render (session_svc.render*)", lambda f, fn: f.startswith("session_svc/render")),
+    ("JSON encode (jsonenc/orjson)", lambda f, fn: f.startswith("session_svc/jsonenc")),
+    ("socket write to the client", lambda f, fn: fn.startswith("_SelectorSocketTransport.write") or fn.startswith("UVTransport") ),
+    ("database (psycopg, pool, jsonb decode)", lambda f, fn: f.startswith(("psycopg/", "psycopg_pool/", "session_svc/db/"))),
+    ("validation (session_svc.validation/schemas)", lambda f, fn: f.startswith(("session_svc/validation", "session_svc/schemas"))),
+    ("middleware (session_svc.middleware/metrics/logging)", lambda f, fn: f.startswith(("session_svc/middleware", "session_svc/metrics", "session_svc/logging", "prometheus_client/"))),
+    ("handler (session_svc.endpoints)", lambda f, fn: f.startswith("session_svc/endpoints")),
+    ("starlette (routing, requests, responses)", lambda f, fn: f.startswith("starlette/")),
+    ("HTTP server (hypercorn/h11/uvicorn/httptools)", lambda f, fn: f.startswith(("hypercorn/", "h11/", "uvicorn/", "httptools/", "granian/"))),
+    ("event loop (asyncio/uvloop)", lambda f, fn: f.startswith(("asyncio/", "uvloop/", "selectors"))),
+)
+
+
+def _phase(frames: list[tuple[str, str]]) -> str:
+    for fn, file in reversed(frames):
+        for name, match in PHASES:
+            if match(file, fn):
+                return name
+    return "other"
+
+
+def digest(collapsed: Path, top: int = 25) -> str:
     inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
     self_time: Counter[str] = Counter()
     packages: Counter[str] = Counter()
+    phases: Counter[str] = Counter()
     total = 0
     for line in collapsed.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -51,26 +78,34 @@ def digest(collapsed: Path, top: int = 30) -> str:
             continue
         count = int(count_text)
         total += count
-        frames = stack.split(";")
-        names = []
-        for frame in frames:
+        frames: list[tuple[str, str]] = []
+        for frame in stack.split(";")[1:]:  # the first entry names the process
             m = _FRAME.match(frame)
-            if m:
-                names.append((f"{m['func']} ({_package(m['file'])})", _package(m["file"])))
-            else:
-                names.append((frame, frame))
-        for name in {n for n, _ in names}:
+            frames.append((m["func"], m["file"]) if m else (frame, ""))
+        phases[_phase(frames)] += count
+        seen = set()
+        for fn, file in frames:
+            name = f"{fn} ({file})" if not file.startswith("session_svc/") else f"{fn} ({Path(file).stem})"
+            if name in seen:
+                continue
+            seen.add(name)
+            if file.startswith("session_svc/") and not file.startswith(("session_svc/cli", "session_svc/middleware", "session_svc/app")):
+                own[name] += count
             inclusive[name] += count
-        if names:
-            self_time[names[-1][0]] += count
-            packages[names[-1][1]] += count
+        if frames:
+            fn, file = frames[-1]
+            self_time[f"{fn} ({file})"] += count
+            packages[_package(file)] += count
     if not total:
         return "no samples\n"
 
-    def table(counter: Counter[str]) -> str:
-        return "\n".join(f"  {100 * n / total:5.1f}%  {name}" for name, n in counter.most_common(top))
+    def table(counter: Counter[str], n: int = top) -> str:
+        return "\n".join(f"  {100 * c / total:5.1f}%  {name}" for name, c in counter.most_common(n))
 
     return (
-        f"samples: {total}\n\nself time by package/module:\n{table(packages)}\n\n"
-        f"inclusive time by function:\n{table(inclusive)}\n\nself time by function:\n{table(self_time)}\n"
+        f"samples: {total} (CPU samples of the server process while wrk ran)\n\n"
+        f"phases (innermost matching frame):\n{table(phases)}\n\n"
+        f"inclusive time, session_svc functions (handlers, db, render, validation):\n{table(own)}\n\n"
+        f"self time by package:\n{table(packages, 15)}\n\n"
+        f"self time by function:\n{table(self_time)}\n"
     )

@@ -42,6 +42,7 @@ def aggregate(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, 
             "rss_mib_max_process": max(max(r["rss_mib_procs"] or [0]) for r in runs),
             "cpu_ms_per_req": statistics.fmean(cpu) if cpu else None,
             "db_cpu_ms_per_req": statistics.fmean(db_cpu) if db_cpu else None,
+            "bytes_per_request": statistics.fmean(r.get("bytes_per_request", 0) for r in runs),
         }
     return out
 
@@ -108,7 +109,7 @@ def ratio_table(rows: list[dict[str, Any]]) -> str:
 def detail_table(agg: dict[tuple[str, str], dict[str, Any]]) -> str:
     head = (
         "| workload | server | runs | req/s (min–max) | p50 / p90 / p99 ms | errors | RSS MiB (procs, max proc) | "
-        "server CPU ms/req | PostgreSQL CPU ms/req |\n|---|---|---:|---|---|---:|---|---:|---:|\n"
+        "server CPU ms/req | PostgreSQL CPU ms/req | bytes/response |\n|---|---|---:|---|---|---:|---|---:|---:|---:|\n"
     )
     lines = []
     for (w, s), a in sorted(agg.items()):
@@ -116,7 +117,7 @@ def detail_table(agg: dict[tuple[str, str], dict[str, Any]]) -> str:
             f"| {w} | {s} | {a['runs']} | {fmt(a['rps'])} ({fmt(a['rps_min'], 0)}–{fmt(a['rps_max'], 0)}) | "
             f"{fmt(a['p50_ms'], 2)} / {fmt(a['p90_ms'], 2)} / {fmt(a['p99_ms'], 2)} | {a['errors']} | "
             f"{fmt(a['rss_mib'])} ({a['processes']}, {fmt(a['rss_mib_max_process'])}) | {fmt(a['cpu_ms_per_req'], 3)} | "
-            f"{fmt(a['db_cpu_ms_per_req'], 3)} |"
+            f"{fmt(a['db_cpu_ms_per_req'], 3)} | {fmt(a['bytes_per_request'], 0)} |"
         )
     return head + "\n".join(lines) + "\n"
 

@@ -107,6 +107,7 @@ class WrkResult:
     non2xx: int
     socket_errors: int
     statuses: dict[str, int]
+    bytes_per_request: float = 0.0
 
     @property
     def errors(self) -> int:
@@ -141,4 +142,5 @@ def parse(line: str) -> WrkResult:
         non2xx=d["status"],
         socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"],
         statuses={str(k): v for k, v in d["statuses"].items()},
+        bytes_per_request=d["bytes"] / d["requests"] if d["requests"] else 0.0,
     )
