@@ -129,7 +129,18 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
         return StepOutput(content=f"Formatted: {step_input.previous_step_content}")
 
     main, other, scratch, legacy = dbs["db-main"], dbs["db-other"], dbs["db-scratch"], dbs["db-legacy"]
-    agent = Agent(id="basic-agent", name="Basic Agent", model=_model(), db=main, tools=[get_weather], telemetry=False)
+    # instructions put a system message in every run; history puts from_history messages in later runs
+    agent = Agent(
+        id="basic-agent",
+        name="Basic Agent",
+        model=_model(),
+        db=main,
+        tools=[get_weather],
+        instructions="Answer briefly.",
+        add_history_to_context=True,
+        num_history_runs=2,
+        telemetry=False,
+    )
     researcher = Agent(id="researcher", name="Researcher", model=_model(), tools=[get_weather], telemetry=False)
     # the team and the workflow store their run events, so `events` is non-empty in some run schemas
     team = Team(
@@ -290,6 +301,43 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
             created_at=BASE_EPOCH,
         )
     )
+    # Runs attached to upserted sessions, to exercise run classification and the sdk label (§4.6).
+    for index, run in enumerate(
+        [
+            {"run_id": "run-fw-1", "agent_id": "ext-agent", "status": "COMPLETED", "metadata": {"k": 1},
+             "input": {"input_content": "framework question"}, "content": "framework answer"},
+            {"run_id": "run-fw-2", "agent_id": "another-agent", "status": "RUNNING",
+             "input": {"input_content": "other agent"}, "content": "partial"},
+        ]
+    ):
+        main.upsert_run({**run, "session_id": "agent-up-framework", "created_at": BASE_EPOCH},
+                        session_id="agent-up-framework", user_id="user-5", run_index=index)
+    for index, run in enumerate(
+        [
+            {"run_id": "run-tu-1", "team_id": "basic-team", "status": "COMPLETED",
+             "input": {"input_content": "upserted team run"}, "content": {"structured": True},
+             "content_type": "dict",
+             "messages": [{"id": "tu-m1", "role": "system", "content": "sys", "created_at": BASE_EPOCH},
+                          {"id": "tu-m2", "role": "user", "content": "upserted team run", "created_at": BASE_EPOCH},
+                          {"id": "tu-m3", "role": "assistant", "content": "ok", "created_at": BASE_EPOCH,
+                           "from_history": True}]},
+            {"run_id": "run-tu-2", "status": "COMPLETED", "input": {"input_content": "no component ids"}, "content": "x"},
+        ]
+    ):
+        main.upsert_run({**run, "session_id": "team-up-1", "created_at": BASE_EPOCH},
+                        session_id="team-up-1", user_id="user-4", run_index=index)
+    for index, run in enumerate(
+        [
+            {"run_id": "run-wu-1", "agent_id": "wf-agent", "status": "COMPLETED",
+             "input": {"input_content": "step agent run"}, "content": "step"},
+            {"run_id": "run-wu-2", "team_id": "basic-team", "status": "COMPLETED",
+             "input": {"input_content": "step team run"}, "content": "team step"},
+            {"run_id": "run-wu-3", "workflow_id": "basic-workflow", "status": "COMPLETED",
+             "input": {"topic": "upserted workflow"}, "content": "done", "content_type": "str"},
+        ]
+    ):
+        main.upsert_run({**run, "session_id": "wf-up-1", "created_at": BASE_EPOCH},
+                        session_id="wf-up-1", user_id="user-4", run_index=index)
     # A run stored without messages: AgentOS derives the name from the stored input wrapper.
     main.upsert_session(
         AgentSession(session_id="agent-up-nomsg", agent_id="basic-agent", user_id="user-5", created_at=BASE_EPOCH)
