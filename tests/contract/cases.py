@@ -174,6 +174,19 @@ def list_cases() -> list[Case]:
     ]:
         add(_get(f"list-422-{label}", f"/sessions?db_id={MAIN}&{query}"))
     add(_get("list-422-before-db-resolution", f"/sessions?db_id=nope&limit=0"))
+    # how FastAPI/pydantic parse query values (lax mode)
+    for label, raw in [
+        ("plus", "%2B5"), ("space-before", "%205"), ("space-after", "5%20"), ("leading-zero", "05"), ("exp", "1e1"),
+        ("float-int", "2.0"), ("float", "2.5"), ("hex", "0x10"), ("underscore", "1_0"), ("arabic-digit", "%D9%A3"),
+        ("bool", "true"), ("minus-zero", "-0"), ("huge-negative", "-99999999999999999999"), ("tab", "%093"),
+    ]:
+        add(_get(f"list-limit-parse-{label}", f"/sessions?db_id={MAIN}&limit={raw}"))
+    for label, raw in [("type-trailing-space", "type=agent%20"), ("type-capital", "type=Agent"),
+                       ("sort-order-space", "sort_order=asc%20"), ("page-plus", "page=%2B2&limit=3"),
+                       ("page-float", "page=2.0&limit=3")]:
+        add(_get(f"list-parse-{label}", f"/sessions?db_id={MAIN}&{raw}"))
+    for label, name in [("backslash", "\\"), ("backslash-percent", "\\%"), ("quote", "'"), ("newline", "a\nb")]:
+        add(_get(f"list-name-{label}", f"/sessions?db_id={MAIN}&{_q(session_name=name)}"))
     add(_get("list-page-zero", f"/sessions?db_id={MAIN}&page=0", "page-zero"))
     add(_get("list-page-negative", f"/sessions?db_id={MAIN}&page=-1", "page-zero"))
     add(_get("list-limit-overflow", f"/sessions?db_id={MAIN}&limit=99999999999999999999", "page-overflow"))
@@ -248,6 +261,10 @@ def run_list_cases() -> list[Case]:
         add(_get(f"{route}-status-bogus-before-db-400", f"/sessions/agent-sess-3/{route}?db_id=nope&status=bogus"))
         add(_get(f"{route}-status-empty-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status="))
         add(_get(f"{route}-created-after-text-422", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after=yesterday"))
+        add(_get(f"{route}-created-after-float", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after={created + 20}.0"))
+        add(_get(f"{route}-created-before-float-frac-422", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_before=5.5"))
+        add(_get(f"{route}-created-after-negative", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after=-1"))
+        add(_get(f"{route}-status-spaces-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status=%20COMPLETED"))
         add(_get(f"{route}-missing-404", f"/sessions/nope/{route}?db_id={MAIN}"))
         add(_get(f"{route}-user-mismatch-404", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&user_id=user-2"))
         add(_get(f"{route}-user-match", f"/sessions/team-sess-2/{route}?db_id={MAIN}&user_id=user-3"))
@@ -372,6 +389,9 @@ def create_cases() -> list[Case]:
            "c-nulmeta{S}", declared="nul-never-500")
     add(Case("create-unicode-id", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "c uni ☕{S}", "user_id": "ü"},
              readbacks=(f"/sessions/c%20uni%20%E2%98%95{{S}}?db_id={SCRATCH}",), rows=("c uni ☕{S}",), normalise=(CLONE, NOW)))
+    add(Case("create-nan-in-metadata", "POST", f"/sessions?db_id={SCRATCH}",
+             content=b'{"session_id": "c-nan{S}", "metadata": {"n": NaN}}', content_type="application/json",
+             rows=("c-nan{S}",), normalise=(CLONE, NOW), declared="unstorable-json-422"))
     create("create-numbers", "", {"session_id": "c-num{S}", "session_state": {"big": 1e20, "f": 1.0, "neg": -0.5, "i": 12345678901234}}, "c-num{S}")
     create("create-unknown-keys-ignored", "", {"session_id": "c-unk{S}", "bogus": 1, "session_data": {"x": 1}}, "c-unk{S}")
     create("create-empty-state-and-name", "", {"session_id": "c-empty{S}", "session_name": "", "session_state": {}}, "c-empty{S}")
@@ -447,6 +467,16 @@ def patch_cases() -> list[Case]:
     patch("nulls-ignored", AGENT_TPL, {"session_name": None, "session_state": None, "metadata": None, "summary": None})
     patch("control-chars", AGENT_TPL, {"session_name": "a\u0000b\u0007c", "session_state": {"k": "\u001fv"}})
     patch("nul-in-key", AGENT_TPL, {"session_state": {"\u0000": "x"}}, declared="nul-never-500")
+    patch("duplicate-keys-last-wins", AGENT_TPL, None, raw=b'{"session_name": "first", "session_name": "second"}')
+    patch("nan-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": NaN}}', declared="unstorable-json-422")
+    patch("infinity-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": Infinity, "y": -Infinity}}',
+          declared="unstorable-json-422")
+    patch("huge-float-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": 1e400}}', declared="unstorable-json-422")
+    patch("big-int-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": 123456789012345678901234567890}}')
+    patch("bom-body", AGENT_TPL, None, raw=b'\xef\xbb\xbf{"session_name": "bom"}')
+    patch("latin1-body", AGENT_TPL, None, raw='{"session_name": "caf\u00e9"}'.encode("latin-1"))
+    patch("lone-surrogate", AGENT_TPL, None, raw=b'{"session_name": "a\\ud800b"}', declared="unstorable-json-422")
+    patch("escaped-nul-name", AGENT_TPL, None, raw=b'{"session_name": "a\\u0000b"}')
     patch("unknown-keys", AGENT_TPL, {"bogus": 1, "session_name": "with unknown key"})
     patch("team-name", TEAM_TPL, {"session_name": "Team renamed"})
     patch("team-state-metadata", TEAM_TPL, {"session_state": {"t": 1}, "metadata": {"team": True}})
@@ -539,6 +569,12 @@ def delete_cases() -> list[Case]:
     delete("media-bogus-422", AGENT_TPL, "delete_media=maybe")
     delete("media-false", AGENT_TPL, "delete_media=false")
     delete("media-true-503", AGENT_TPL, "delete_media=true")
+    for value in ("1", "yes", "on", "True", "t", "y"):
+        delete(f"media-{value}-503", AGENT_TPL, f"delete_media={value}")
+    for value in ("0", "no", "off", "FALSE", "f", "n"):
+        delete(f"media-{value}-deletes", AGENT_TPL, f"delete_media={value}")
+    for value in ("2", "", "maybe", "tru"):
+        delete(f"media-{value or 'empty'}-422", AGENT_TPL, f"delete_media={value}")
     add(Case("delete-unknown-db-404", "DELETE", "/sessions/tpl-agent?db_id=nope"))
     add(Case("delete-table-without-db-400", "DELETE", "/sessions/tpl-agent?table=agno_sessions"))
 

@@ -291,6 +291,24 @@ def _ours_patch_field_wise(h: Harness, case: Case, a: Exchange, o: Exchange) -> 
             assert ro[i] == template[i], f"column {i} not named by the PATCH changed: {template[i]!r} -> {ro[i]!r}"
 
 
+def _agentos_unstorable_500(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    assert a.answer.status == 500, a.answer
+    detail = a.answer.json()["detail"]
+    assert detail == "Internal server error (DataError)" or detail.startswith("Failed to create session: "), detail
+
+
+def _ours_unstorable_422(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 422)
+    detail = o.answer.json()["detail"]
+    assert detail and all(d["type"] in ("finite_number", "string_unicode") and d["loc"][0] == "body" for d in detail), detail
+    after = _rows_of(h, case, o, "ours")
+    if case.clones:
+        template = json.loads(stored_rows(h, case.clones[0][0], o.ctx))
+        assert after["session"][0][1:] == template["session"][0][1:], "a refused write changed the stored row"
+    else:
+        assert after["session"] == [], "a refused create stored a row"
+
+
 def _agentos_ignores_preset(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
     _status(a.answer, 201)
     body = a.answer.json()
@@ -406,6 +424,14 @@ DECLARED: dict[str, Declared] = {
             "NUL removed or never matched: 2xx/404 as for any other value",
             _agentos_nul_500,
             _ours_nul_handled,
+        ),
+        Declared(
+            "unstorable-json-422",
+            "values PostgreSQL cannot store (NaN, ±Infinity, lone surrogates) are refused up front, never a 500",
+            "500: PostgreSQL rejects the jsonb (DataError, or 'Failed to create session: …' on create)",
+            "422 finite_number / string_unicode on the body field, nothing written",
+            _agentos_unstorable_500,
+            _ours_unstorable_422,
         ),
         Declared(
             "create-preset-data",
