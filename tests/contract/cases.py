@@ -352,9 +352,12 @@ def create_cases() -> list[Case]:
     cases: list[Case] = []
     add = cases.append
 
-    def create(case_id: str, query: str, body, sid: str | None, declared: str | None = None, **extra) -> None:
+    def create(case_id: str, query: str, body, sid: str | None, declared: str | None = None,
+               list_user: str | None = None, **extra) -> None:
         url = f"/sessions?db_id={SCRATCH}" + (f"&{query}" if query else "")
         readbacks = (_detail(sid),) if sid else ()
+        if list_user:  # the list view of what was written, through a user id unique to this copy
+            readbacks += (f"/sessions?db_id={SCRATCH}&user_id={list_user}",)
         rows = (sid,) if sid else ()
         add(
             Case(
@@ -365,15 +368,15 @@ def create_cases() -> list[Case]:
 
     create("create-agent-full", "", {
         "session_id": "c-agent{S}", "session_name": "New Session", "session_state": {"k": "v", "zz": None, "b": [1, 2]},
-        "metadata": {"m": 1, "Café": "☕"}, "user_id": "user-9", "agent_id": "scratch-agent",
-    }, "c-agent{S}")
+        "metadata": {"m": 1, "Café": "☕"}, "user_id": "user-9{S}", "agent_id": "scratch-agent",
+    }, "c-agent{S}", list_user="user-9{S}")
     create("create-agent-minimal", "", {"session_id": "c-min{S}"}, "c-min{S}")
     create("create-agent-explicit-type", "type=agent", {"session_id": "c-typed{S}", "agent_id": "a1", "team_id": "ignored"}, "c-typed{S}")
     create("create-team", "type=team", {"session_id": "c-team{S}", "team_id": "scratch-team"}, "c-team{S}")
     create("create-team-full", "type=team", {
         "session_id": "c-team-full{S}", "team_id": "scratch-team", "session_name": "Team N", "session_state": {"s": 1},
-        "metadata": {"a": {"b": None}}, "user_id": "u-t",
-    }, "c-team-full{S}")
+        "metadata": {"a": {"b": None}}, "user_id": "u-t{S}",
+    }, "c-team-full{S}", list_user="u-t{S}")
     create("create-workflow", "type=workflow", {"session_id": "c-wf{S}", "workflow_id": "scratch-workflow", "session_name": "WF"}, "c-wf{S}")
     create("create-workflow-bare", "type=workflow", {"session_id": "c-wf-bare{S}"}, "c-wf-bare{S}")
     create("create-metadata-reserved-only", "", {
@@ -576,6 +579,11 @@ def delete_cases() -> list[Case]:
     for value in ("2", "", "maybe", "tru"):
         delete(f"media-{value or 'empty'}-422", AGENT_TPL, f"delete_media={value}")
     add(Case("delete-unknown-db-404", "DELETE", "/sessions/tpl-agent?db_id=nope"))
+    add(Case("delete-nul-id", "DELETE", f"/sessions/a%00b{{S}}?db_id={SCRATCH}", normalise=(CLONE,), declared="nul-never-500"))
+    add(Case("bulk-nul-id", "DELETE", f"/sessions?db_id={SCRATCH}", json={"session_ids": ["a\u0000{S}"], "session_types": ["agent"]},
+             normalise=(CLONE,), declared="nul-never-500"))
+    add(_get("run-nul-run-id", f"/sessions/agent-sess-1/runs/a%00b?db_id={MAIN}"))
+    add(_get("runs-nul-session-id", f"/sessions/a%00b/runs?db_id={MAIN}", "nul-never-500"))
     add(Case("delete-table-without-db-400", "DELETE", "/sessions/tpl-agent?table=agno_sessions"))
 
     def bulk(case_id: str, body, templates: tuple[str, ...] = (), query: str = "", raw: bytes | None = None,
