@@ -401,11 +401,11 @@ def test_pool_exhaustion_answers_503_with_retry_after(ops_dsn: str) -> None:
             assert busy.status_code == 503
             assert busy.json() == {"detail": "Database 'default' is busy, retry later"}
             assert busy.headers["retry-after"] == "1"
+            assert client.get("/readyz").status_code == 200  # busy is not down
         finally:
             lock.release()
             holder.join(10)
         assert client.get("/sessions").status_code == 200
-        assert client.get("/readyz").status_code == 200  # busy is not down
 
 
 # -- database down, in-process ----------------------------------------------------------------------

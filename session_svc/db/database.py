@@ -22,7 +22,7 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from ..jsonenc import dumps
 from ..settings import DatabaseConfig, Settings
 from . import queries
-from .faults import GuardedPool
+from .faults import DatabaseBusy, GuardedPool
 from .health import DatabaseHealth
 
 logger = logging.getLogger("session_svc.db")
@@ -197,12 +197,19 @@ class Database:
         return bool(row and row["present"])
 
     async def ping(self, timeout: float) -> bool:
-        """Readiness: one trivial round trip within `timeout` seconds."""
+        """Readiness: one trivial round trip within `timeout` seconds. A pool whose connections are
+        all busy serving requests is ready (the database answers); a database marked down is not."""
+        if self.health.down:
+            return False
         try:
             async with asyncio.timeout(timeout):
-                async with self.pool.connection(timeout=timeout) as conn:
+                # Half the time to get a connection, so a busy pool is told apart from a slow query.
+                async with self.pool.connection(timeout=timeout / 2) as conn:
                     await conn.execute(queries.load("readiness"))
             return True
+        except DatabaseBusy:
+            stats = self.pool.get_stats()
+            return stats.get("pool_size", 0) > stats.get("pool_available", 0) and not self.health.down
         except Exception as exc:  # any failure means "not ready"; the reason is logged, not returned
             cause = exc.__cause__ or exc
             logger.warning("readiness check failed for db_id=%s (%s)", self.db_id, type(cause).__name__)
