@@ -44,7 +44,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 class RequestInfo:
-    __slots__ = ("request_id", "client_ip", "route", "status", "response_bytes", "exc_info")
+    __slots__ = ("client_ip", "exc_info", "request_id", "response_bytes", "route", "status")
 
     def __init__(self, request_id: str, client_ip: str | None) -> None:
         self.request_id = request_id
@@ -271,7 +271,7 @@ class Recovery:
             if info is not None:
                 info.exc_info = sys.exc_info()  # type: ignore[assignment]
             else:
-                access_logger.error("unhandled error", exc_info=True)
+                access_logger.exception("unhandled error")
             if started:
                 raise
             await _send_error(send, HTTPError(500, f"Internal server error ({type(exc).__name__})"))

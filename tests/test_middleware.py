@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import create_database
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -26,11 +27,16 @@ from starlette.testclient import TestClient
 
 from session_svc.app import create_app
 from session_svc.logging import JsonFormatter, configure_logging, request_id_var
-from session_svc.middleware import BodyLimit, Deadline, Recovery, client_ip, parse_networks, sane_request_id
+from session_svc.middleware import (
+    BodyLimit,
+    Deadline,
+    Recovery,
+    client_ip,
+    parse_networks,
+    sane_request_id,
+)
 from session_svc.openapi import build_openapi
 from session_svc.settings import ConfigError, load_settings
-
-from conftest import create_database
 
 # -- helpers ----------------------------------------------------------------------------------------
 
