@@ -10,6 +10,8 @@ behind one slow read. Bounds are generous for a loaded 2-core machine: every pro
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -77,53 +79,41 @@ def server(slow_dsn: str) -> Iterator[ServedApp]:
         yield served
 
 
-def _probe_while_reading(url: str, readers: int = 2) -> tuple[list[float], list[float]]:
-    """Probe /healthz while slow reads are in flight; returns the latencies of the probes that ran
-    entirely while a read was in flight, and the read durations.
+_READER = """
+import sys, time, httpx
+url, paths = sys.argv[1], sys.argv[2:]
+with httpx.Client(base_url=url, timeout=60) as client:
+    for path in paths:
+        started = time.monotonic()
+        response = client.get(path)
+        print(started, time.monotonic(), response.status_code, flush=True)
+"""
+READ_PATHS = [f"/sessions/{SLOW_SESSION}{suffix}" for suffix in ("/runs", "/run-previews", "", "/runs", "/run-previews", "")]
 
-    Readers are threads with their own connections (their socket waits release the GIL and their
-    bodies are not parsed), so the probe's clock measures the server, not this process.
+
+def _probe_while_reading(url: str) -> tuple[list[float], list[float]]:
+    """Probe /healthz while slow reads are in flight; returns the latencies of the probes made
+    entirely inside a read, and the read durations.
+
+    The reads run in another process (so this process's clock measures the server, not its own GIL
+    or parsing); time.monotonic() is the same clock in both.
     """
-    in_flight = 0
-    lock = threading.Lock()
-    read_durations: list[float] = []
-    failures: list[str] = []
-
-    def slow_reads() -> None:
-        nonlocal in_flight
-        with httpx.Client(base_url=url, timeout=60) as reader:
-            for path in ("/runs", "/run-previews", "", "/runs", "/run-previews", ""):
-                with lock:
-                    in_flight += 1
-                started = time.perf_counter()
-                try:
-                    response = reader.get(f"/sessions/{SLOW_SESSION}{path}")
-                finally:
-                    with lock:
-                        in_flight -= 1
-                read_durations.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    failures.append(f"{path}: {response.status_code} {response.text[:200]}")
-
-    threads = [threading.Thread(target=slow_reads) for _ in range(readers)]
-    probes: list[float] = []
+    reader = subprocess.Popen([sys.executable, "-c", _READER, url, *READ_PATHS], stdout=subprocess.PIPE, text=True)
+    samples: list[tuple[float, float]] = []
     with httpx.Client(base_url=url, timeout=60) as prober:
         prober.get("/healthz")  # open the probe connection before measuring
-        for thread in threads:
-            thread.start()
-        while any(thread.is_alive() for thread in threads):
-            reading_before = in_flight > 0
-            started = time.perf_counter()
+        while reader.poll() is None:
+            started = time.monotonic()
             response = prober.get("/healthz")
-            elapsed = time.perf_counter() - started
+            samples.append((started, time.monotonic()))
             assert response.status_code == 200 and response.json() == {"status": "ok"}
-            if reading_before and in_flight > 0:
-                probes.append(elapsed)
             time.sleep(PROBE_INTERVAL)
-    for thread in threads:
-        thread.join()
-    assert not failures, failures
-    return probes, read_durations
+    output, _ = reader.communicate(timeout=60)
+    reads = [tuple(map(float, line.split())) for line in output.splitlines()]
+    assert reader.returncode == 0 and len(reads) == len(READ_PATHS), output
+    assert all(int(status) == 200 for _, _, status in reads), output
+    inside = [end - start for start, end in samples if any(r0 <= start and end <= r1 for r0, r1, _ in reads)]
+    return inside, [r1 - r0 for r0, r1, _ in reads]
 
 
 def test_the_slow_read_returns_every_run(server: ServedApp) -> None:
@@ -133,7 +123,7 @@ def test_the_slow_read_returns_every_run(server: ServedApp) -> None:
 
 def test_healthz_answers_fast_while_slow_reads_are_in_flight(server: ServedApp) -> None:
     """CPU-heavy reads (decode, render and encode 2,000 runs, ~3.4 MB): rendering runs off the loop."""
-    probes, reads = _probe_while_reading(server.url, readers=1)
+    probes, reads = _probe_while_reading(server.url)
     # The reads must be slow enough that probes really ran beside them.
     assert len(probes) >= 10, f"only {len(probes)} probes overlapped reads of {[round(r, 3) for r in reads]}"
     worst, median = max(probes), statistics.median(probes)
