@@ -436,6 +436,26 @@ def test_unreachable_database_is_503_fast_and_isolated(pg_dsn: str) -> None:
         assert 'agno_session_db_up{db_id="main"} 1.0' in metrics
 
 
+def test_database_that_accepts_but_never_answers_is_503_within_the_connect_timeout(pg_dsn: str) -> None:
+    """The Go port hung here: TCP accepts (the kernel's backlog), PostgreSQL never speaks."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        port = silent.getsockname()[1]
+        dsn_map = json.dumps({"main": pg_dsn, "silent": f"postgresql://postgres@127.0.0.1:{port}/none"})
+        with app_client({"AGNO_SESSION_DSN_MAP": dsn_map, "AGNO_PG_CONNECT_TIMEOUT": "2"}) as client:
+            started = time.monotonic()
+            response = client.get("/sessions", params={"db_id": "silent"})
+            assert time.monotonic() - started < 3.5
+            assert response.status_code == 503 and response.json() == {"detail": "Database 'silent' is unavailable"}
+            started = time.monotonic()
+            assert client.get("/sessions", params={"db_id": "silent"}).status_code == 503
+            assert time.monotonic() - started < 0.5  # marked down: no more waiting
+            assert client.get("/sessions", params={"db_id": "main"}).status_code == 200
+
+
 # -- PgBouncer mode ---------------------------------------------------------------------------------
 
 

@@ -96,8 +96,10 @@ class Database:
             },
             name=f"agno-session-{self.db_id}",
             db_id=self.db_id,
-            is_down=self.health.is_down,
+            health=self.health,
             on_fault=self._on_fault,
+            # libpq waits at least 2 s for a connection; allow that plus a little.
+            first_connect_wait=max(2.0, settings.connect_timeout) + 0.5,
         )
 
     def _on_fault(self, kind: str, exc: BaseException) -> None:

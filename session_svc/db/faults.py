@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -23,6 +23,9 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout, TooManyRe
 from starlette.responses import Response
 
 from ..errors import HTTPError
+
+if TYPE_CHECKING:
+    from .health import DatabaseHealth
 
 logger = logging.getLogger("session_svc.db")
 
@@ -114,26 +117,36 @@ class GuardedPool(AsyncConnectionPool):
         self,
         *args: Any,
         db_id: str,
-        is_down: Callable[[], bool],
+        health: DatabaseHealth,
         on_fault: Callable[[str, BaseException], None],
+        first_connect_wait: float,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.db_id = db_id
-        self._is_down = is_down
+        self._health = health
         self._on_fault = on_fault
+        self._first_connect_wait = first_connect_wait
 
     @contextlib.asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        if self._is_down():
+        health = self._health
+        if health.down:
             self._on_fault("unavailable", DatabaseUnavailable(self.db_id))
             raise DatabaseUnavailable(self.db_id)
+        if not health.seen_up:
+            # Nothing has connected yet (start-up, or a server that accepts but never answers):
+            # wait no longer than one connection attempt, not the whole pool timeout.
+            timeout = min(self.timeout if timeout is None else timeout, self._first_connect_wait)
         conn: psycopg.AsyncConnection[Any] | None = None
         try:
             async with super().connection(timeout) as conn:
+                health.seen_up = True
                 yield conn
         except psycopg.Error as exc:
             kind = classify(exc, conn)
+            if kind == "pool_timeout" and not health.seen_up:
+                kind = "unavailable"  # not busy: no connection has ever been made
             self._on_fault(kind or "other", exc)
             if kind is None:
                 raise

@@ -42,12 +42,12 @@ class DatabaseHealth:
         self._connect_timeout = connect_timeout
         self._on_recovered = on_recovered
         self.down = False
+        # True once any connection to it has worked; until then requests wait for one connection
+        # attempt at most (faults.GuardedPool).
+        self.seen_up = False
         self.down_since: float | None = None
         self._probe_task: asyncio.Task[None] | None = None
         self._closed = False
-
-    def is_down(self) -> bool:
-        return self.down
 
     def report(self, kind: str) -> None:
         """A request saw a fault of `kind` (faults.classify)."""
@@ -86,6 +86,7 @@ class DatabaseHealth:
     async def _probe_until_up(self) -> None:
         while not self._closed:
             if await self.probe():
+                self.seen_up = True
                 if self.down:
                     await self._on_recovered()
                     outage = time.monotonic() - (self.down_since or time.monotonic())
