@@ -181,6 +181,9 @@ CASES: tuple[Case, ...] = (
     Case("nul-query-limit", "GET", "/sessions?limit=1%00"),
     Case("nul-query-key", "GET", "/sessions?%00=1&user%00_id=x"),
     Case("nul-bulk-delete-ids", "DELETE", "/sessions", _bulk(["s1", "s2\x00", "\x00"]), gone=("s1",), kept=("s2",), ours=204, why=_NUL_MATCHES_NOTHING),
+    Case("nonchars-stripped", "POST", "/sessions", body({"session_id": "n6", "session_name": "a\ufffeb\uffffc\x1fd", "session_state": {"\ufffe": "\uffff"}}), ours=201, stored="n6"),
+    Case("escaped-backslash-u0000-is-text", "POST", "/sessions", b'{"session_id":"n7","session_name":"a\\\\u0000b","session_state":{"k":"\\\\u0000"}}', stored="n7"),
+    Case("line-separators-and-astral", "POST", "/sessions", body({"session_id": "n8", "session_name": "\u2028\u2029\U0001f600\u202e\u200b", "metadata": {"\U0001d11e": ["\u0301"]}}), stored="n8"),
     # Lone surrogates: valid in a Python str, not encodable as UTF-8 (so not storable).
     Case("surrogate-escape-name", "POST", "/sessions", b'{"session_id":"su1","session_name":"a\\ud800b"}'),
     Case("surrogate-escape-key", "POST", "/sessions", b'{"session_id":"su2","session_state":{"\\udfff":1}}'),
@@ -255,6 +258,11 @@ CASES: tuple[Case, ...] = (
     Case("nesting-150-stored", "POST", "/sessions", b'{"session_id":"d4","session_state":{"x":' + _nested(DEEP_OK) + b"}}", stored="d4"),
     Case("nesting-210-refused", "POST", "/sessions", b'{"session_id":"d5","session_state":{"x":' + _nested(DEEP_REFUSED) + b"}}", ours=400, why=_WHY_DEPTH),
     Case("nesting-210-patch-refused", "PATCH", "/sessions/s1", b'{"metadata":' + _nested(DEEP_REFUSED, as_object=True) + b"}", ours=400, why=_WHY_DEPTH, kept=("s1",)),
+    Case("wide-object-100k-keys", "POST", "/sessions", body({"session_id": "w1", "session_state": {f"k{i}": i for i in range(100_000)}}), stored="w1"),
+    Case("wide-array-500k", "PATCH", "/sessions/s1", body({"metadata": {"a": [0] * 500_000}}), stored="s1"),
+    Case("many-query-params", "GET", "/sessions?" + "&".join(f"p{i}=x" for i in range(5_000)) + "&limit=2"),
+    Case("repeated-status-params", "GET", "/sessions/r1/runs?" + "&".join(["status=completed"] * 5_000)),
+    Case("repeated-limit-last-wins", "GET", "/sessions?limit=abc&limit=1"),
     # Megabyte strings.
     Case("mb-session-name", "POST", "/sessions", body({"session_id": "m1", "session_name": MB_TEXT}), stored="m1"),
     Case("mb-state-value", "POST", "/sessions", body({"session_id": "m2", "session_state": {"big": MB_TEXT}}), stored="m2"),
