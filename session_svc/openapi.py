@@ -86,6 +86,8 @@ _ERRORS = {
     503: "Database unavailable or busy",
     504: "Request timed out",
 }
+# Error statuses AgentOS documents on one operation only, besides those above.
+_OPERATION_ERRORS = {"create_session": {409: "A session with the supplied session_id already exists"}}
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 
@@ -212,7 +214,7 @@ def _operation(
         responses["204"] = {"description": "Successful Response"}
     else:
         responses[str(success)] = {"description": "Successful Response", "content": _json_content({"type": "object"})}
-    for status, description in _ERRORS.items():
+    for status, description in sorted({**_ERRORS, **_OPERATION_ERRORS.get(operation_id, {})}.items()):
         ref = "ValidationErrorDetail" if status == 422 else "ErrorDetail"
         responses[str(status)] = {"description": description, "content": _json_content({"$ref": REF.format(name=ref)})}
     operation["responses"] = responses

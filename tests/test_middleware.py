@@ -534,6 +534,8 @@ def _structure(document: dict[str, Any]) -> dict[str, Any]:
                 "parameters": [(p["name"], p["in"], p["required"], kind(p["schema"])) for p in op.get("parameters", [])],
                 "body": None if body is None else (body.get("required", False), body["content"]["application/json"]["schema"]["$ref"]),
                 "success": sorted(code for code in op["responses"] if code.startswith("2")),
+                # ours adds its operational answers: 413 body limit, 503 database, 504 deadline
+                "errors": sorted(code for code in op["responses"] if not code.startswith("2") and code not in ("413", "503", "504")),
             }
     return out
 
