@@ -229,6 +229,8 @@ def detail_cases() -> list[Case]:
     add(_get("run-table-evals-selects-db", f"/sessions/other-sess-1/runs/run-o1-1?db_id={OTHER}&table=agno_eval_runs"))
     add(_get("previews-table-knowledge-selects-db", f"/sessions/agent-sess-1/run-previews?db_id={MAIN}&table=agno_knowledge"))
     add(_get("get-table-runs-not-a-session-table-404", f"/sessions/agent-sess-1?db_id={MAIN}&table=agno_runs"))
+    add(_get("get-table-learnings-selects-db", f"/sessions/agent-sess-1?db_id={MAIN}&table=agno_learnings"))
+    add(_get("get-table-versions-404", f"/sessions/agent-sess-1?db_id={MAIN}&table=agno_schema_versions"))
     add(_get("get-type-bogus-422", f"/sessions/agent-sess-1?db_id={MAIN}&type=bogus"))
     add(_get("get-trailing-slash", f"/sessions/agent-sess-2/?db_id={MAIN}"))
     add(_get("get-encoded-id", f"/sessions/{quote('agent sess', safe='')}?db_id={MAIN}"))
