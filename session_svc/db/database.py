@@ -61,7 +61,8 @@ class Database:
         self.schema = settings.db_schema
         self.session_table = settings.session_table
         self.runs_table = settings.runs_table
-        self.table_names = frozenset((self.session_table, self.runs_table, *AGNO_OTHER_TABLES))
+        # The runs table is not among them: agno's get_db only matches these (os/utils.py).
+        self.table_names = frozenset((self.session_table, *AGNO_OTHER_TABLES))
         self.connect_timeout = settings.connect_timeout
         self._settings = settings
         # Faults seen on this database, by kind (faults.classify), for /metrics.
