@@ -48,8 +48,8 @@ def _fuzz(server: ServedApp, document: dict, report_dir: Path) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="session_svc/openapi.py: create_session omits 409; /runs and /run-previews 200 declared as an "
-    "object, answered as an array (see /work/notes/robustness.md). Remove this mark once fixed.",
+    reason="session_svc/openapi.py declares the 200 of /runs and /run-previews as an object; they answer "
+    "an array (see /work/notes/robustness.md). Remove this mark once fixed.",
 )
 def test_schemathesis_against_our_own_openapi(server: ServedApp, tmp_path: Path) -> None:
     document = httpx.get(server.url + "/openapi.json", timeout=10).json()
