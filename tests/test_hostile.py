@@ -260,3 +260,88 @@ def test_default_limit_refuses_twenty_megabytes(app, conn) -> None:
     answer = app.request("POST", "/sessions", _padded_create("huge", 20 * 1024 * 1024), [(b"content-type", b"application/json")])
     assert answer.status == 413, answer.body[:300]
     assert _stored_row(conn, "huge") is None
+
+
+# -- on the wire: what reaches a real hypercorn before (or instead of) the app ---------------------------
+
+WIRE_REQUESTS = {
+    "raw-non-ascii-path": b"GET /sessions/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+    "raw-nul-in-path": b"GET /sessions/a\x00b HTTP/1.1\r\nHost: x\r\n\r\n",
+    "raw-nul-in-query": b"GET /sessions?user_id=\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "raw-space-in-target": b"GET /sessions/a b HTTP/1.1\r\nHost: x\r\n\r\n",
+    "nul-in-header-value": b"GET /sessions HTTP/1.1\r\nHost: x\r\nX-Odd: a\x00b\r\n\r\n",
+    "huge-header": b"GET /sessions HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+    "huge-target": b"GET /sessions/" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "bad-method-token": b"G(T /sessions HTTP/1.1\r\nHost: x\r\n\r\n",
+    "negative-content-length": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    "non-numeric-content-length": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    "two-content-lengths": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "chunked-bad-size": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "http-0.9": b"GET /sessions\r\n\r\n",
+    "garbage": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n",
+    "truncated-body": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"session_id\":",
+}
+
+
+@pytest.fixture(scope="module")
+def wire_server(hostile_dsn: str) -> Iterator[Any]:
+    from support.server import ServedApp
+
+    with ServedApp(hostile_dsn, workers=1, env={"AGNO_REQUEST_TIMEOUT": "10"}) as served:
+        yield served
+
+
+def _send_raw(port: int, payload: bytes, timeout: float = 10.0) -> bytes:
+    """Send bytes, half-close, read until the server closes (or `timeout`): the raw answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("name", list(WIRE_REQUESTS))
+def test_malformed_requests_on_the_wire_get_a_4xx_or_a_clean_close(wire_server, name: str) -> None:
+    import httpx
+
+    started = time.monotonic()
+    answer = _send_raw(wire_server.port, WIRE_REQUESTS[name])
+    assert time.monotonic() - started < 10, "the server held the connection open: a hang"
+    if answer:
+        status_line = answer.split(b"\r\n", 1)[0]
+        assert status_line.startswith(b"HTTP/1.1 "), answer[:200]
+        status = int(status_line.split()[1])
+        assert 200 <= status < 500, answer[:300]
+    # The worker is still there and answering.
+    assert httpx.get(f"{wire_server.url}/healthz", timeout=5).status_code == 200
+
+
+def test_half_open_connections_do_not_starve_others(wire_server) -> None:
+    """Clients that send half a request and stall (slowloris) must not block other clients."""
+    import socket
+
+    import httpx
+
+    stalled = []
+    try:
+        for _ in range(50):
+            sock = socket.create_connection(("127.0.0.1", wire_server.port), timeout=5)
+            sock.sendall(b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+            stalled.append(sock)
+        started = time.monotonic()
+        response = httpx.post(f"{wire_server.url}/sessions", json={"session_id": "beside-slowloris"}, timeout=10)
+        assert response.status_code in (201, 409) and time.monotonic() - started < 2
+    finally:
+        for sock in stalled:
+            sock.close()
