@@ -265,6 +265,11 @@ def run_list_cases() -> list[Case]:
         ]:
             add(_get(f"{route}-sess3-{label}", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&{query}"))
         add(_get(f"{route}-nomsg-status-error", f"/sessions/agent-up-nomsg/{route}?db_id={MAIN}&status=error"))
+        # db-other/other-sess-1: table runs at C+10, C+20 (C = BASE+100000+4000); legacy-only run at BASE+5
+        other_created = BASE_EPOCH + 100_000 + 4000
+        add(_get(f"{route}-legacy-after", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_after={other_created + 10}"))
+        add(_get(f"{route}-legacy-before", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_before={BASE_EPOCH + 10}"))
+        add(_get(f"{route}-legacy-status", f"/sessions/other-legacy/{route}?db_id={OTHER}&status=COMPLETED&created_after=1"))
         add(_get(f"{route}-status-bogus-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status=BOGUS&status=done"))
         add(_get(f"{route}-status-bogus-before-db-400", f"/sessions/agent-sess-3/{route}?db_id=nope&status=bogus"))
         add(_get(f"{route}-status-empty-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status="))

@@ -47,6 +47,10 @@ def test_seed_matches_case_table(contract_harness) -> None:
         "db-main", "SELECT (run_data->>'created_at')::bigint FROM ai.agno_runs WHERE session_id='agent-sess-3' ORDER BY run_index"
     )
     assert [s for (s,) in stamps] == [BASE_EPOCH + 3000 + 10 * i for i in range(1, 5)], stamps
+    stamps = contract_harness.sql(
+        "db-other", "SELECT (run_data->>'created_at')::bigint FROM ai.agno_runs WHERE session_id='other-sess-1' ORDER BY run_index"
+    )
+    assert [s for (s,) in stamps] == [BASE_EPOCH + 104_000 + 10 * i for i in range(1, 3)], stamps
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
