@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-from typing import Any
 
 from .logging import configure_logging
 from .settings import ConfigError, DatabaseConfig, Settings, load_settings
@@ -86,60 +85,13 @@ def _serve(settings: Settings) -> int:
     config.errorlog = logging.getLogger("hypercorn.error")  # through the JSON handler
     logger.info("agno-session listening on :%d", settings.port)
     try:
-        if config.workers == 0 and config.worker_class in ("asyncio", "uvloop"):
-            return _serve_in_process(config, settings)
+        if config.worker_class in ("asyncio", "uvloop"):
+            # Our own loops around hypercorn's worker: readiness flips on SIGTERM (server.py).
+            from .server import serve_in_process, serve_workers
+
+            return serve_in_process(config, settings) if config.workers == 0 else serve_workers(config, settings)
         return run(config)
     except OSError as exc:  # e.g. the port is taken: one line, not a traceback
         logger.error("cannot serve on %s:%d: %s", settings.host, settings.port, exc.strerror or exc)
         return 1
 
-
-def _serve_in_process(config: Any, settings: Settings) -> int:
-    """One worker in this process, with the shutdown sequence issue 4 asks for.
-
-    On SIGTERM (or SIGINT): `app.state.shutting_down` makes /readyz answer 503 at once; the
-    listener stays open for AGNO_SHUTDOWN_DELAY seconds so a load balancer polling readiness can
-    stop routing here; then hypercorn closes the listener, lets in-flight requests finish for the
-    rest of AGNO_SHUTDOWN_GRACE, runs the lifespan shutdown (pools close) and this returns 0.
-    (hypercorn's own `run` for workers=0 does the same minus the readiness flag and the delay.)
-    """
-    import asyncio
-    import signal
-
-    from hypercorn.asyncio import serve
-
-    from .app import create_app
-
-    app = create_app(settings)
-    delay = min(settings.shutdown_delay, settings.shutdown_grace)
-    config.workers = 1  # `serve` runs exactly one worker: this process
-    config.graceful_timeout = max(0.0, settings.shutdown_grace - delay)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-
-        async def shutdown_trigger() -> None:
-            await stop.wait()
-            app.state.shutting_down = True
-            logger.info(
-                "shutting down: readiness is 503; listener closes in %.1f s, in-flight requests get %.1f s more",
-                delay,
-                config.graceful_timeout,
-            )
-            if delay:
-                await asyncio.sleep(delay)
-
-        await serve(app, config, shutdown_trigger=shutdown_trigger)
-
-    loop_factory = None
-    if config.worker_class == "uvloop":
-        import uvloop
-
-        loop_factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        runner.run(main())
-    logger.info("stopped")
-    return 0

@@ -210,8 +210,8 @@ def own_postgres() -> Iterator[OwnPostgres]:
     pg = OwnPostgres()
     migrate_database(DatabaseConfig("flaky", pg.uri), load_settings({}))
     yield pg
-    if pg.running():
-        pg.stop()  # done with it; the folder goes at exit
+    if not pg.running():
+        pg.start()  # the wheel stops it at exit with pg_ctl (a stopped one confuses its handler)
 
 
 def _timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
@@ -302,6 +302,26 @@ def test_sigterm_finishes_in_flight_requests_and_exits_zero(
     assert service.proc.wait(10) == 0
     messages = [line["message"] for line in service.log_lines()]
     assert messages[-1] == "stopped"
+
+
+def test_sigterm_with_several_workers(ops_dsn: str, start_service: Callable[[dict[str, str]], Service]) -> None:
+    """AGNO_WORKERS=2: every worker flips readiness, drains and exits; the parent exits 0."""
+    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SHUTDOWN_DELAY": "1.5"})
+    lock = TableLock(ops_dsn)
+    try:
+        thread, result = _in_background(lambda: httpx.get(f"{service.url}/sessions", timeout=15))
+        assert _wait_for(lambda: lock.waiting() == 1, 5)
+        service.terminate()
+        time.sleep(0.3)  # the workers poll the stop event every 0.1 s
+        for _ in range(4):  # fresh connections reach either worker: both answer 503
+            ready = httpx.get(f"{service.url}/readyz", timeout=5)
+            assert ready.status_code == 503 and ready.json() == {"status": "shutting_down"}
+    finally:
+        lock.release()
+    thread.join(10)
+    assert isinstance(result[0], httpx.Response) and result[0].status_code == 200, result
+    assert service.proc.wait(15) == 0
+    assert [line["message"] for line in service.log_lines()].count("stopped") == 1  # the parent's
 
 
 def test_shutdown_grace_bounds_the_wait(ops_dsn: str, start_service: Callable[[dict[str, str]], Service]) -> None:

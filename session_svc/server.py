@@ -1,0 +1,148 @@
+"""Running the app under hypercorn with the shutdown sequence issue 4 asks for, for one worker
+(in this process) and for several (spawned processes sharing the listening sockets).
+
+On SIGTERM (or SIGINT), in every worker:
+
+1. `app.state.shutting_down` is set: /readyz answers 503 at once;
+2. the listener stays open for AGNO_SHUTDOWN_DELAY seconds, so a load balancer polling readiness
+   stops routing here before connections are refused;
+3. hypercorn closes the listener and idle keep-alive connections, and gives in-flight requests
+   the rest of AGNO_SHUTDOWN_GRACE;
+4. the lifespan shutdown closes the pools, and the process exits 0.
+
+hypercorn's own `run()` closes the listener at once and has no readiness flag, so it is not used
+for asyncio/uvloop workers. It remains the fallback for the trio worker class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from multiprocessing.connection import wait
+from multiprocessing.synchronize import Event
+from typing import Any
+
+from .settings import Settings
+
+logger = logging.getLogger("session_svc")
+
+POLL_INTERVAL = 0.1  # seconds between a worker's checks of the shared stop event
+
+
+def _delays(settings: Settings) -> tuple[float, float]:
+    """(seconds the listener stays open after the signal, seconds in-flight requests get after)."""
+    delay = min(settings.shutdown_delay, settings.shutdown_grace)
+    return delay, max(0.0, settings.shutdown_grace - delay)
+
+
+def _loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if worker_class == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
+async def _serve(app: Any, config: Any, settings: Settings, stop_requested: Callable[[], Awaitable[None]], sockets: Any = None) -> None:
+    from hypercorn.asyncio.run import worker_serve
+    from hypercorn.utils import wrap_app
+
+    delay, _ = _delays(settings)
+
+    async def shutdown_trigger() -> None:
+        await stop_requested()
+        app.state.shutting_down = True
+        logger.info(
+            "shutting down: readiness is 503; listener closes in %.1f s, in-flight requests get %.1f s more",
+            delay,
+            config.graceful_timeout,
+        )
+        if delay:
+            await asyncio.sleep(delay)
+
+    await worker_serve(wrap_app(app, config.wsgi_max_body_size, "asgi"), config, sockets=sockets, shutdown_trigger=shutdown_trigger)
+
+
+def serve_in_process(config: Any, settings: Settings) -> int:
+    """AGNO_WORKERS=1: the worker runs in this process, which handles the signals itself."""
+    from .app import create_app
+
+    app = create_app(settings)
+    config.graceful_timeout = _delays(settings)[1]
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await _serve(app, config, settings, stop.wait)
+
+    with asyncio.Runner(loop_factory=_loop_factory(config.worker_class)) as runner:
+        runner.run(main())
+    logger.info("stopped")
+    return 0
+
+
+def serve_workers(config: Any, settings: Settings) -> int:
+    """AGNO_WORKERS > 1: spawned workers share the listening sockets; this process only turns a
+    signal into the shared stop event and waits for them. A worker that dies takes the others down
+    (exit 1), as hypercorn does."""
+    context = multiprocessing.get_context("spawn")
+    sockets = config.create_sockets()
+    stop = context.Event()
+    config.graceful_timeout = _delays(settings)[1]
+    # Workers inherit "ignore": a Ctrl-C or a signal sent to the whole process group must not kill
+    # them mid-request; the parent's stop event drives their shutdown.
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    workers = [
+        context.Process(target=_worker_main, kwargs={"config": config, "sockets": sockets, "stop": stop, "parent": os.getpid()})
+        for _ in range(settings.workers)
+    ]
+    try:
+        for process in workers:
+            process.start()
+    finally:
+        for signum in previous:
+            signal.signal(signum, lambda *_: stop.set())
+    wait([process.sentinel for process in workers])  # returns on the first exit (PEP 475 retries)
+    failed_early = not stop.is_set()
+    stop.set()
+    deadline = settings.shutdown_grace + 15  # grace, plus pool close and process exit
+    for process in workers:
+        process.join(deadline)
+        if process.is_alive():
+            logger.error("worker %s did not stop in time; terminating it", process.pid)
+            process.terminate()
+            process.join(5)
+    for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
+        sock.close()
+    codes = [process.exitcode for process in workers]
+    if failed_early or any(code != 0 for code in codes):
+        logger.error("worker exit codes: %s", codes)
+        return 1
+    logger.info("stopped")
+    return 0
+
+
+def _worker_main(config: Any, sockets: Any, stop: Event, parent: int) -> None:
+    """One spawned worker: settings from the environment (the parent exported the embedded
+    server's DSN), its own pools, and a shutdown trigger that polls the shared stop event."""
+    from .app import create_app
+    from .logging import configure_logging
+    from .settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+
+    async def stop_requested() -> None:
+        # Also stop if the parent is gone (killed): no orphaned workers holding the port.
+        while not stop.is_set() and os.getppid() == parent:
+            await asyncio.sleep(POLL_INTERVAL)
+
+    with asyncio.Runner(loop_factory=_loop_factory(config.worker_class)) as runner:
+        runner.run(_serve(app, config, settings, stop_requested, sockets))
