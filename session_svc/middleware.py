@@ -38,6 +38,8 @@ SCOPE_KEY = "agno.request"
 REQUEST_ID_HEADER = b"x-request-id"
 MAX_REQUEST_ID_LENGTH = 128
 # Probes and scrapes succeed every few seconds; their access lines are DEBUG to keep logs useful.
+# Logged and counted for a request cancelled before it answered (nginx's "client closed request").
+CANCELLED_STATUS = 499
 QUIET_PATHS = frozenset(("/healthz", "/readyz", "/metrics", "/health"))
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -203,6 +205,11 @@ class RequestContext:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            # The server cancelled the request (shutdown past the grace period): not an app error.
+            if not info.status:
+                info.status = CANCELLED_STATUS
+            raise
         except BaseException:
             if info.exc_info is None:
                 info.exc_info = sys.exc_info()  # type: ignore[assignment]
@@ -222,6 +229,8 @@ class RequestContext:
         status = info.status or 500
         if info.exc_info is not None or status >= 500:
             level = logging.ERROR
+        elif status == CANCELLED_STATUS:
+            level = logging.WARNING
         elif path in QUIET_PATHS:
             level = logging.DEBUG
         else:
