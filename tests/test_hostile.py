@@ -345,3 +345,71 @@ def test_half_open_connections_do_not_starve_others(wire_server) -> None:
     finally:
         for sock in stalled:
             sock.close()
+
+
+# -- hostile credentials: odd tokens and headers in JWT (with user isolation) and security-key mode ------
+
+JWT_KEY = "hostile-test-signing-key-0123456789abcdef"
+
+
+def _hostile_tokens() -> dict[str, bytes]:
+    import jwt
+
+    now = int(time.time())
+    base = {"exp": now + 3600, "iat": now, "scopes": ["sessions:read", "sessions:write", "sessions:delete"]}
+
+    def signed(claims: dict[str, Any]) -> bytes:
+        return b"Bearer " + jwt.encode(claims, JWT_KEY, algorithm="HS256").encode()
+
+    return {
+        "sub-with-nul": signed({**base, "sub": "u\x00x"}),
+        "sub-100k": signed({**base, "sub": "x" * 100_000}),
+        "sub-not-a-string": signed({**base, "sub": 12345}),
+        "sub-object": signed({**base, "sub": {"a": 1}}),
+        "no-sub": signed(base),
+        "scopes-a-string": signed({**base, "sub": "u1", "scopes": "sessions:read"}),
+        "scopes-mixed-types": signed({**base, "sub": "u1", "scopes": [["x"], {"a": 1}, None, 5]}),
+        "exp-a-string": signed({**base, "sub": "u1", "exp": "tomorrow"}),
+        "exp-past-int64": signed({**base, "sub": "u1", "exp": 10**30}),
+        "aud-odd": signed({**base, "sub": "u1", "aud": [1, None]}),
+        "alg-none": b"Bearer " + jwt.encode({**base, "sub": "u1"}, None, algorithm="none").encode(),
+        "kid-object": b"Bearer eyJhbGciOiJIUzI1NiIsImtpZCI6eyJ4IjoxfSwidHlwIjoiSldUIn0.eyJzdWIiOiJ1MSJ9.AAAA",
+        "three-garbage-segments": b"Bearer a.b.c",
+        "raw-bytes": b"Bearer \xff\xfe\x00",
+        "basic-scheme": b"Basic dXNlcjpwYXNz",
+        "scheme-only": b"Bearer",
+        "empty": b"",
+        "200k": b"Bearer " + b"x" * 200_000,
+    }
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        {"JWT_VERIFICATION_KEY": JWT_KEY, "JWT_ALGORITHM": "HS256", "AGNO_USER_ISOLATION": "true"},
+        {"OS_SECURITY_KEY": "hostile-test-security-key"},
+    ],
+    ids=["jwt-isolation", "security-key"],
+)
+def test_hostile_credentials_never_5xx(hostile_dsn: str, conn, mode: dict[str, str]) -> None:
+    reset(conn)
+    requests = [
+        ("GET", "/sessions", b""),
+        ("POST", "/sessions", b'{"session_id":"cred","session_name":"x"}'),
+        ("GET", "/sessions/s1", b""),
+        ("PATCH", "/sessions/s1", b'{"session_name":"x"}'),
+        ("DELETE", "/sessions", b'{"session_ids":["s1"],"session_types":["agent"]}'),
+    ]
+    with InProcessApp(create_app(load_settings({"AGNO_PG_DSN": hostile_dsn, **mode})), timeout=30) as secured:
+        for name, credential in _hostile_tokens().items():
+            headers = [(b"content-type", b"application/json")]
+            if credential:
+                headers.append((b"authorization", credential))
+            for method, target, payload in requests:
+                answer = secured.request(method, target, payload, headers)
+                assert answer.status < 500, f"{name} {method} {target}: {answer.status} {answer.body[:200]!r}"
+                if answer.status >= 400:
+                    _assert_error_shape(answer)
+    # Nothing seeded was changed by anyone without a valid identity for it.
+    for session_id in ("s2", "bare", "r1"):
+        _assert_untouched(conn, session_id)
