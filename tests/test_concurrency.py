@@ -256,3 +256,18 @@ def test_body_over_the_limit_is_refused_on_the_wire(server: ServedApp, conn: psy
     assert response.status_code == 413, response.text[:300]
     assert response.json()["detail"]
     assert _row(conn, "wire-huge") is None
+
+
+def test_creates_racing_for_one_preset_run_id_are_atomic(racer: Racer, conn: psycopg.Connection) -> None:
+    """Different sessions, one shared preset run_id: one create wins; every loser is a 409 and
+    leaves nothing behind (its session row goes with its failed run insert: one statement)."""
+    for round_ in range(CREATE_ROUNDS // 2):
+        shared = f"shared-run-{round_}"
+        ids = [f"rr-{round_}-{k}" for k in range(10)]
+        answers = racer.race(*(("POST", "/sessions", {"session_id": sid, "runs": [{"run_id": shared}]}) for sid in ids))
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201] + [409] * 9, f"round {round_}: {statuses}"
+        winner = next(sid for sid, answer in zip(ids, answers) if answer.status_code == 201)
+        stored = [row[0] for row in conn.execute("SELECT session_id FROM ai.agno_sessions WHERE session_id = ANY(%s)", [ids])]
+        assert stored == [winner], f"round {round_}: losers left sessions behind: {stored}"
+        assert conn.execute("SELECT session_id FROM ai.agno_runs WHERE run_id = %s", [shared]).fetchall() == [(winner,)]
