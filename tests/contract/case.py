@@ -37,6 +37,9 @@ class Case:
     rows: tuple[str, ...] = ()  # session ids (with {S}) in db-scratch whose stored rows must agree
     normalise: tuple[Normalisation, ...] = ()
     declared: str | None = None  # key of the declared difference this case demonstrates
+    # requests sent before the case, per copy, by the named server ("agentos" or "ours"): the case then
+    # works on rows the *other* (or the same) implementation wrote
+    setup: tuple[tuple[str, str, str, Any], ...] = ()
     headers: tuple[tuple[str, str], ...] = ()  # extra request headers
     compare_headers: tuple[str, ...] = ()  # response headers compared too (besides content-type)
 

@@ -6,10 +6,11 @@ work in db-scratch on per-case copies of template sessions (see case.Case).
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
-from .case import Case
+from .case import NO_BODY, Case
 from .compare import CLONE, NEW_UUID, NOW, Context, Normalisation
 
 MAIN, OTHER, SCRATCH = "db-main", "db-other", "db-scratch"
@@ -679,6 +680,62 @@ def legacy_layout_cases() -> list[Case]:
     return cases
 
 
+def chain_cases() -> list[Case]:
+    """Rows created by one implementation, then changed by both (each on its copy) and read by both."""
+    cases: list[Case] = []
+    add = cases.append
+    create_body = {
+        "session_id": "{sid}", "session_name": "Chained", "session_state": {"n": 1, "z": None},
+        "metadata": {"origin": "chain"}, "user_id": "user-c", "agent_id": "scratch-agent",
+    }
+    preset = {
+        **create_body,
+        "summary": {"summary": "preset", "topics": ["p"]},
+        "runs": [
+            {"run_id": "r-chain-1{S}", "agent_id": "scratch-agent", "status": "COMPLETED", "created_at": 1790000100,
+             "input": {"input_content": "chained question"}, "content": "chained answer",
+             "messages": [{"id": "cm1", "role": "user", "content": "chained question", "created_at": 1790000100},
+                          {"id": "cm2", "role": "assistant", "content": "chained answer", "created_at": 1790000101}]},
+            {"run_id": "r-chain-2{S}", "team_id": "scratch-team", "status": "ERROR", "created_at": 1790000200,
+             "input": {"input_content": "team part"}, "content": {"k": [1, 2]}, "content_type": "dict"},
+        ],
+    }
+    for writer in ("ours", "agentos"):
+
+        def chain(name: str, method: str, route: str, body, query: str = "", create_query: str = "",
+                  created=create_body, normalise=(CLONE, NOW)) -> None:
+            sid = f"ch-{name}-{writer}{{S}}"
+            create = json.loads(json.dumps(created).replace("{sid}", sid))
+            setup = ((writer, "POST", f"/sessions?db_id={SCRATCH}" + (f"&{create_query}" if create_query else ""), create),)
+            add(Case(f"chain-created-by-{writer}-{name}", method,
+                     route.format(sid=sid) + f"?db_id={SCRATCH}" + (f"&{query}" if query else ""),
+                     json=body, setup=setup, readbacks=_reads(sid), rows=(sid,), normalise=normalise))
+
+        chain("patch", "PATCH", "/sessions/{sid}", {"session_name": "Re-chained", "summary": {"summary": "s"}})
+        chain("patch-state", "PATCH", "/sessions/{sid}", {"session_state": {"n": 2}, "metadata": {"m": 2}})
+        chain("rename", "POST", "/sessions/{sid}/rename", {"session_name": "Renamed chain"}, normalise=(CLONE,))
+        chain("delete", "DELETE", "/sessions/{sid}", None, normalise=(CLONE,))
+        chain("team-patch", "PATCH", "/sessions/{sid}", {"session_state": {"t": True}}, query="type=team",
+              create_query="type=team", created={"session_id": "{sid}", "team_id": "scratch-team"})
+        chain("workflow-rename", "POST", "/sessions/{sid}/rename", {"session_name": "WF chain"},
+              create_query="type=workflow", created={"session_id": "{sid}", "workflow_id": "scratch-workflow"},
+              normalise=(CLONE,))
+    # runs stored by our create extension, read and then patched by AgentOS
+    for name, method, route, body in [
+        ("get", "GET", "/sessions/{sid}", None),
+        ("runs", "GET", "/sessions/{sid}/runs", None),
+        ("previews", "GET", "/sessions/{sid}/run-previews", None),
+        ("run", "GET", "/sessions/{sid}/runs/r-run-chain-1{{S}}", None),
+        ("patch", "PATCH", "/sessions/{sid}", {"session_name": "patched preset"}),
+    ]:
+        sid = f"ch-preset-{name}{{S}}"
+        created = json.loads(json.dumps(preset).replace("{sid}", sid).replace("r-chain-", f"r-{name}-chain-"))
+        add(Case(f"chain-ours-preset-runs-{name}", method, route.format(sid=sid) + f"?db_id={SCRATCH}",
+                 json=body if body else NO_BODY, setup=(("ours", "POST", f"/sessions?db_id={SCRATCH}", created),),
+                 readbacks=_reads(sid), rows=(sid,), normalise=(CLONE, NOW)))
+    return cases
+
+
 def declared_only_cases() -> list[Case]:
     """Reads of db-scratch rows that AgentOS cannot render or orders arbitrarily (all declared)."""
     return [
@@ -723,6 +780,7 @@ def all_cases() -> list[Case]:
         + rename_cases()
         + delete_cases()
         + legacy_layout_cases()
+        + chain_cases()
         + declared_only_cases()
         + misc_cases()
     )

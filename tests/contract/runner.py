@@ -64,6 +64,7 @@ class Harness:
             for side in ("agentos", "ours"):
                 for template, new_id in case.clones:
                     clone_session(self, template, expand(new_id, CLONE_SUFFIXES[side], {}))
+                self.run_setup(case, side)
         a = self.send(self.agentos, "agentos", case)
         o = self.send(self.ours, "ours", case)
         if case.declared:
@@ -79,6 +80,15 @@ class Harness:
         if problems:
             raise ContractMismatch("\n".join(problems))
         return "identical"
+
+    def run_setup(self, case: Case, side: str) -> None:
+        suffix = CLONE_SUFFIXES[side]
+        for writer, method, url, body in case.setup:
+            server = self.agentos if writer == "agentos" else self.ours
+            step = Case(f"{case.id}/setup", method, url, json=body)
+            response = server.request(method, expand(url, suffix, self.seeded.run_ids), **step.request_kwargs(suffix, self.seeded.run_ids))
+            if response.status_code >= 300:
+                raise RuntimeError(f"setup {writer} {method} {url} failed: {response.status_code} {response.text[:300]}")
 
     def cross_reads(self, case: Case) -> list[str]:
         """What each server wrote, both servers must read identically."""
