@@ -62,7 +62,7 @@ def _normalise(text: str) -> str:
     recent = time.time() - 7 * 86400
 
     def stamp(match: re.Match) -> str:
-        moment = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        moment = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
         return '"<now>"' if moment.timestamp() > recent else match.group(0)
 
     return UUID.sub("<uuid>", ISO.sub(stamp, text))
@@ -71,7 +71,7 @@ def _normalise(text: str) -> str:
 def _assert_error_shape(answer: Answer) -> None:
     assert answer.headers.get("content-type") == "application/json", answer.headers
     payload = answer.json()
-    assert isinstance(payload, dict) and list(payload)[0] == "detail", payload
+    assert isinstance(payload, dict) and next(iter(payload)) == "detail", payload
     if answer.status == 422:
         assert isinstance(payload["detail"], list) and payload["detail"], payload
         for error in payload["detail"]:

@@ -41,7 +41,7 @@ class InProcessApp:
         self.loop.run_until_complete(self._start())
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         try:
             self.loop.run_until_complete(self._stop())
         finally:

@@ -103,7 +103,7 @@ def run(
         *extra,
     ]  # fmt: skip
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600, check=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,11 +117,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(HERE.parent))
     from conftest import create_database
-    from support.server import ServedApp
 
     from session_svc.db.migrate import migrate_database
     from session_svc.embedded import start_embedded_postgres
     from session_svc.settings import DatabaseConfig, load_settings
+    from support.server import ServedApp
 
     server_dsn = os.environ.get("SESSION_SVC_TEST_DSN", "").strip()
     if not server_dsn:
