@@ -8,6 +8,7 @@ from typing import Any
 from starlette.routing import Route
 
 from .endpoints import sessions as s
+from .endpoints.health import root
 
 
 def routes(*, health: Callable[..., Any], healthz: Callable[..., Any], readyz: Callable[..., Any]) -> list[Route]:
@@ -23,6 +24,7 @@ def routes(*, health: Callable[..., Any], healthz: Callable[..., Any], readyz: C
         Route("/sessions/{session_id}/runs", s.get_session_runs, methods=["GET"], name="get_session_runs"),
         Route("/sessions/{session_id}/run-previews", s.get_session_run_previews, methods=["GET"], name="get_session_run_previews"),
         Route("/sessions/{session_id}/runs/{run_id}", s.get_session_run, methods=["GET"], name="get_session_run"),
+        Route("/", root, methods=["GET"], name="root"),
         Route("/health", health, methods=["GET"], name="health"),
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
         Route("/readyz", readyz, methods=["GET"], name="readyz"),

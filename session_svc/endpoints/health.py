@@ -11,7 +11,13 @@ from starlette.responses import Response
 from ..jsonenc import dumps
 
 _HEALTHZ = dumps({"status": "ok"})
+# AgentOS's landing answer (not in its OpenAPI document), for clients that probe `/`.
+_ROOT = dumps({"name": "AgentOS", "health": "/health", "info": "/info", "docs": "/docs"})
 READINESS_TIMEOUT = 1.0  # seconds each database gets to answer `SELECT 1`
+
+
+async def root(request: Request) -> Response:
+    return Response(_ROOT, media_type="application/json")
 
 
 async def healthz(request: Request) -> Response:
