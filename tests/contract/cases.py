@@ -26,7 +26,7 @@ MAIN_SESSIONS = {
     "team-sess-2": 4,
     "wf-sess-1": 1,
     "wf-sess-2": 2,
-    "agent-up-1": 0,
+    "agent-up-1": 1,
     "team-up-1": 2,
     "wf-up-1": 3,
     "agent-up-empty": 0,
@@ -305,7 +305,7 @@ def single_run_cases() -> list[Case]:
     add(_get("run-user-mismatch-404", f"/sessions/agent-sess-1/runs/run-a1-1?db_id={MAIN}&user_id=user-9"))
     add(_get("run-missing-run-404", f"/sessions/agent-sess-1/runs/nope?db_id={MAIN}"))
     add(_get("run-missing-session-404", f"/sessions/nope/runs/run-a1-1?db_id={MAIN}"))
-    add(_get("run-no-runs-404", f"/sessions/agent-up-1/runs/anything?db_id={MAIN}"))
+    add(_get("run-no-runs-404", f"/sessions/agent-up-empty/runs/anything?db_id={MAIN}"))
     add(_get("run-of-other-session-404", f"/sessions/agent-sess-2/runs/run-a1-1?db_id={MAIN}"))
     add(_get("run-unknown-db-404", "/sessions/agent-sess-1/runs/run-a1-1?db_id=nope"))
     add(_get("run-no-db-id-default", "/sessions/agent-sess-1/runs/run-a1-1", "default-db"))

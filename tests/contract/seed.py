@@ -243,6 +243,53 @@ def _summary(text: str, topics: list[str] | None = None):
     return SessionSummary(summary=text, topics=topics, updated_at=datetime(2025, 10, 21, 14, 30, tzinfo=timezone.utc))
 
 
+def _rich_run(run_id: str, session_id: str) -> dict[str, Any]:
+    image = {"id": "img-in", "url": "https://example.com/in.png", "format": "png", "detail": "low", "alt_text": "alt"}
+    return {
+        "run_id": run_id,
+        "agent_id": "basic-agent",
+        "session_id": session_id,
+        "user_id": "user-4",
+        "status": "CANCELLED",
+        "cancellation_stage": "model",
+        "input": {"input_content": "rich question", "images": [image]},
+        "content": "rich answer",
+        "content_type": "str",
+        "reasoning_content": "thinking it over",
+        "reasoning_steps": [{"title": "step", "reasoning": "because"}],
+        "references": [{"query": "q", "references": [{"doc": 1}], "time": 0.5}],
+        "citations": {"raw": None, "urls": [{"url": "https://example.com", "title": "Example"}]},
+        "images": [{"id": "img-out", "url": "https://example.com/out.png"}],
+        "followups": ["What next?"],
+        "forked_from_run_id": "run-a1-1",
+        "forked_from_message_index": 2,
+        "forked_from_session_id": "agent-sess-1",
+        "regenerated_from": "run-a1-2",
+        "last_checkpoint_at_message_index": 1,
+        "metadata": {"run_meta": True},
+        "session_state": {"at_run": 1},
+        "metrics": {"input_tokens": 3, "output_tokens": 0, "total_tokens": 3, "duration": 0.0},
+        "created_at": BASE_EPOCH,
+        "messages": [
+            {"id": "rm1", "role": "system", "content": "be rich", "created_at": BASE_EPOCH},
+            {"id": "rm2", "role": "user", "content": "rich question", "images": [image],
+             "files": [{"id": "f1", "url": "https://example.com/f.pdf", "mime_type": "application/pdf", "filename": "f.pdf"}],
+             "created_at": BASE_EPOCH},
+            {"id": "rm3", "role": "assistant", "content": "rich answer", "reasoning_content": "thinking", "name": "bot",
+             "tool_calls": [], "provider_data": {}, "temporary": False,
+             "metrics": {"input_tokens": 0, "output_tokens": 3, "total_tokens": 3, "cost": 0.0, "duration": 0.5,
+                         "provider_metrics": {}, "not_a_metric": 9},
+             "created_at": BASE_EPOCH},
+            {"id": "rm4", "role": "developer", "content": "developer note", "created_at": BASE_EPOCH},
+            {"id": "rm5", "role": "user", "content": "", "from_history": False, "created_at": BASE_EPOCH},
+            {"id": "rm6", "role": "assistant", "content": None, "redacted_reasoning_content": "redacted",
+             "metrics": {"input_tokens": 0, "provider_metrics": {}}, "created_at": BASE_EPOCH},
+            {"id": "rm7", "role": "tool", "content": "tool out", "tool_call_id": "c1", "created_at": BASE_EPOCH},
+            {"id": "rm8", "role": "assistant", "content": "old", "from_history": True, "created_at": BASE_EPOCH},
+        ],
+    }
+
+
 def _upsert_sessions(dbs: dict[str, Any]) -> None:
     """Sessions written through agno's own db API, as agno's runtime and AgentOS do."""
     from agno.session import AgentSession, TeamSession, WorkflowSession
@@ -338,6 +385,8 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
     ):
         main.upsert_run({**run, "session_id": "wf-up-1", "created_at": BASE_EPOCH},
                         session_id="wf-up-1", user_id="user-4", run_index=index)
+    # One run holding every field the run and message renderers know, as agno's to_dict stores them.
+    main.upsert_run(_rich_run("run-rich-1", "agent-up-1"), session_id="agent-up-1", user_id="user-4", run_index=0)
     # A run stored without messages: AgentOS derives the name from the stored input wrapper.
     main.upsert_session(
         AgentSession(session_id="agent-up-nomsg", agent_id="basic-agent", user_id="user-5", created_at=BASE_EPOCH)
