@@ -10,8 +10,9 @@ cannot say is added here, as AgentOS (FastAPI) shows it:
   (`Body_rename_session` for the embedded rename body);
 * the success status of each route (201 create, 204 deletes) and the error statuses.
 
-Response bodies are described as JSON objects without a schema: they are AgentOS's pydantic models,
-rendered by `render.py`, and have no Struct here.
+Response bodies are described as JSON objects (arrays of objects for /runs and /run-previews)
+without further schema: they are AgentOS's pydantic models, rendered by `render.py`, and have no
+Struct here.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ _ERRORS = {
     503: "Database unavailable or busy",
     504: "Request timed out",
 }
+# Operations whose success body is a JSON array (of runs, of run previews), not an object.
+_ARRAY_RESPONSES = frozenset(("get_session_runs", "get_session_run_previews"))
 # Error statuses AgentOS documents on one operation only, besides those above.
 _OPERATION_ERRORS = {"create_session": {409: "A session with the supplied session_id already exists"}}
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
@@ -213,7 +216,10 @@ def _operation(
     if success == 204:
         responses["204"] = {"description": "Successful Response"}
     else:
-        responses[str(success)] = {"description": "Successful Response", "content": _json_content({"type": "object"})}
+        body_schema: dict[str, Any] = {"type": "object"}
+        if operation_id in _ARRAY_RESPONSES:
+            body_schema = {"type": "array", "items": {"type": "object"}}
+        responses[str(success)] = {"description": "Successful Response", "content": _json_content(body_schema)}
     for status, description in sorted({**_ERRORS, **_OPERATION_ERRORS.get(operation_id, {})}.items()):
         ref = "ValidationErrorDetail" if status == 422 else "ErrorDetail"
         responses[str(status)] = {"description": description, "content": _json_content({"$ref": REF.format(name=ref)})}

@@ -46,11 +46,6 @@ def _fuzz(server: ServedApp, document: dict, report_dir: Path) -> None:
     assert links and int(links.group(1)) > 0, result.stdout[-6000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="session_svc/openapi.py declares the 200 of /runs and /run-previews as an object; they answer "
-    "an array (see /work/notes/robustness.md). Remove this mark once fixed.",
-)
 def test_schemathesis_against_our_own_openapi(server: ServedApp, tmp_path: Path) -> None:
     document = httpx.get(server.url + "/openapi.json", timeout=10).json()
     _fuzz(server, document, tmp_path)
