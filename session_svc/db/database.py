@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 import msgspec
 import psycopg
 from psycopg import sql
@@ -128,7 +129,7 @@ class Database:
         if self._retiring:
             await asyncio.gather(*self._retiring, return_exceptions=True)
 
-    async def load_table_facts(self) -> None:
+    async def load_table_facts(self, _migrated_once: bool = False) -> None:
         """Read the table shape once (legacy runs column, side tables) and compose statements."""
         async with self.pool.connection(timeout=self.connect_timeout + 1) as conn:
             cur = await conn.execute(
@@ -138,6 +139,13 @@ class Database:
             )
             facts = await cur.fetchone()
         assert facts is not None
+        if not facts["has_sessions"] and not _migrated_once:
+            # `serve` creates missing tables at start-up, but a database that was down then (or
+            # was emptied since) reaches here without them: create them now, as agno would.
+            from .migrate import migrate_database
+
+            await anyio.to_thread.run_sync(migrate_database, DatabaseConfig(self.db_id, self.dsn), self._settings)
+            return await self.load_table_facts(_migrated_once=True)
         self.has_legacy_runs = bool(facts["has_legacy_runs"])
         self.has_sessions_table = bool(facts["has_sessions"])
         self._side_tables = (bool(facts["has_transcripts"]), bool(facts["has_compactions"]))
