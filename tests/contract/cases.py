@@ -33,6 +33,7 @@ MAIN_SESSIONS = {
     "agent-up-framework": 2,
     "agent-up-nomsg": 2,
     "agent-sqlnull": 0,
+    "agent-noindex": 4,
     "epoch0-team": 0,
 }
 OTHER_SESSIONS = {"other-sess-1": 2, "other-sess-2": 1, "other-legacy": 0, "other-legacy-text": 0, "other-legacy-wf": 0}
@@ -61,6 +62,17 @@ SESSION_COLUMNS = (
 )
 # Columns whose values are unique in the seeded databases: sorting by them has no ties.
 UNIQUE_SORT_COLUMNS = ("session_id", "created_at", "updated_at")
+
+
+LEGACY_RUN_AT = 1_790_000_005  # seed.BASE_EPOCH + 5, the stamp of runs copied into legacy columns
+
+
+def session_created_at(db_id: str, session_id: str) -> int:
+    """The created_at seed._fix_timestamps gives: sessions in session_id order, 1000 s apart."""
+    from .seed import BASE_EPOCH, DB_IDS
+
+    sessions = sorted(MAIN_SESSIONS if db_id == MAIN else OTHER_SESSIONS)
+    return BASE_EPOCH + 100_000 * DB_IDS.index(db_id) + 1000 * (sessions.index(session_id) + 1)
 
 
 def _q(**params: str) -> str:
@@ -247,10 +259,8 @@ def run_list_cases() -> list[Case]:
         for session_id in sessions:
             add(_get(f"runs-{session_id}", f"/sessions/{session_id}/runs?db_id={db}"))
             add(_get(f"previews-{session_id}", f"/sessions/{session_id}/run-previews?db_id={db}"))
-    # agent-sess-3 runs are at created_at = C+10, C+20, C+30, C+40 (seed._fix_timestamps); session index 3
-    from .seed import BASE_EPOCH
-
-    created = BASE_EPOCH + 1000 * 3  # agent-sess-3 is the 3rd session_id in sort order in db-main
+    # agent-sess-3 runs are at created_at = C+10, C+20, C+30, C+40 (seed._fix_timestamps)
+    created = session_created_at(MAIN, "agent-sess-3")
     for route in ("runs", "run-previews"):
         for label, query in [
             ("after-inclusive", f"created_after={created + 20}"),
@@ -266,10 +276,10 @@ def run_list_cases() -> list[Case]:
         ]:
             add(_get(f"{route}-sess3-{label}", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&{query}"))
         add(_get(f"{route}-nomsg-status-error", f"/sessions/agent-up-nomsg/{route}?db_id={MAIN}&status=error"))
-        # db-other/other-sess-1: table runs at C+10, C+20 (C = BASE+100000+4000); legacy-only run at BASE+5
-        other_created = BASE_EPOCH + 100_000 + 4000
+        # db-other/other-sess-1: table runs at C+10, C+20; its legacy-only run at BASE+5
+        other_created = session_created_at(OTHER, "other-sess-1")
         add(_get(f"{route}-legacy-after", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_after={other_created + 10}"))
-        add(_get(f"{route}-legacy-before", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_before={BASE_EPOCH + 10}"))
+        add(_get(f"{route}-legacy-before", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_before={LEGACY_RUN_AT + 5}"))
         add(_get(f"{route}-legacy-status", f"/sessions/other-legacy/{route}?db_id={OTHER}&status=COMPLETED&created_after=1"))
         add(_get(f"{route}-status-bogus-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status=BOGUS&status=done"))
         add(_get(f"{route}-status-bogus-before-db-400", f"/sessions/agent-sess-3/{route}?db_id=nope&status=bogus"))

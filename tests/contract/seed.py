@@ -511,6 +511,21 @@ def _write_foreign_rows(seeded: Seeded) -> None:
             "INSERT INTO ai.agno_sessions (session_id, session_type, team_id, user_id, session_data, created_at, updated_at)"
             " VALUES ('epoch0-team', 'team', 'basic-team', 'user-5', '{\"session_name\": \"Epoch zero\"}', 0, 0)"
         )
+        # runs without run_index (written before agno backfilled it): ordered after indexed runs, by
+        # created_at, then run_id (single session) — copies of agent-sess-1's runs under new ids
+        conn.execute(
+            "INSERT INTO ai.agno_sessions (session_id, session_type, agent_id, user_id, session_data, agent_data,"
+            " created_at, updated_at) SELECT 'agent-noindex', session_type, agent_id, 'user-5', session_data,"
+            " agent_data, created_at, updated_at FROM ai.agno_sessions WHERE session_id = 'agent-sess-1'"
+        )
+        for run_id, run_index, created in [("run-ni-c", None, 30), ("run-ni-a", None, 20), ("run-ni-b", None, 20), ("run-ni-0", 0, 90)]:
+            conn.execute(
+                "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, status, run_index, run_data,"
+                " created_at, updated_at) SELECT %(new)s::varchar, 'agent-noindex', run_type, agent_id, 'user-5', status, %(idx)s::bigint,"
+                " jsonb_set(jsonb_set(run_data, '{run_id}', to_jsonb(%(new)s::varchar)), '{created_at}', to_jsonb(%(ts)s::bigint)),"
+                " %(ts)s, %(ts)s FROM ai.agno_runs WHERE run_id = %(src)s",
+                {"new": run_id, "idx": run_index, "ts": BASE_EPOCH + created, "src": "run-a1-1" if run_id.endswith("a") else "run-a1-2"},
+            )
     scratch = seeded.dbs["db-scratch"]
     from agno.session import AgentSession, WorkflowSession
 
@@ -719,6 +734,8 @@ def _fix_timestamps(seeded: Seeded, db_id: str) -> None:
                 " updated_at=CASE WHEN updated_at IS NULL THEN NULL ELSE %s END WHERE session_id=%s",
                 (created, created if tied else created + 500 - 7 * i, session_id),
             )
+            if session_id == "agent-noindex":
+                continue  # its run stamps are part of what it tests
             runs = _rows(
                 conn,
                 "SELECT run_id FROM ai.agno_runs WHERE session_id=%s ORDER BY run_index, created_at, run_id",

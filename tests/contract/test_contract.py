@@ -17,9 +17,15 @@ if not agno_available():
         raise ImportError("agno is not importable but CI=true: install the `contract` extra (pip install -e '.[contract]')")
     pytest.skip("agno not installed: pip install -e '.[contract]' to run the contract suite", allow_module_level=True)
 
-from .cases import LEGACY_ONLY_RUNS, MAIN_SESSIONS, OTHER_SESSIONS, all_cases  # noqa: E402
+from .cases import (  # noqa: E402
+    LEGACY_ONLY_RUNS,
+    LEGACY_RUN_AT,
+    MAIN_SESSIONS,
+    OTHER_SESSIONS,
+    all_cases,
+    session_created_at,
+)
 from .declared import DECLARED  # noqa: E402
-from .seed import BASE_EPOCH  # noqa: E402
 
 pytestmark = pytest.mark.contract
 
@@ -42,15 +48,20 @@ def test_seed_matches_case_table(contract_harness) -> None:
     legacy = contract_harness.sql("db-other", "SELECT count(*) FROM ai.agno_runs WHERE run_id = ANY(%s)",
                                   ([r for runs in LEGACY_ONLY_RUNS.values() for r in runs],))
     assert legacy == [(0,)], "legacy-only runs must not be in agno_runs"
-    # the created_after/created_before cases assume agent-sess-3's runs at BASE+3000+10, +20, +30, +40
-    stamps = contract_harness.sql(
-        "db-main", "SELECT (run_data->>'created_at')::bigint FROM ai.agno_runs WHERE session_id='agent-sess-3' ORDER BY run_index"
-    )
-    assert [s for (s,) in stamps] == [BASE_EPOCH + 3000 + 10 * i for i in range(1, 5)], stamps
-    stamps = contract_harness.sql(
-        "db-other", "SELECT (run_data->>'created_at')::bigint FROM ai.agno_runs WHERE session_id='other-sess-1' ORDER BY run_index"
-    )
-    assert [s for (s,) in stamps] == [BASE_EPOCH + 104_000 + 10 * i for i in range(1, 3)], stamps
+    for db_id, sessions in (("db-main", MAIN_SESSIONS), ("db-other", OTHER_SESSIONS)):
+        stored = {sid for (sid,) in contract_harness.sql(db_id, "SELECT session_id FROM ai.agno_sessions")}
+        assert stored == set(sessions), (db_id, stored ^ set(sessions))
+    # the created_after/created_before cases rely on these run stamps
+    for db_id, session_id, count in (("db-main", "agent-sess-3", 4), ("db-other", "other-sess-1", 2)):
+        stamps = contract_harness.sql(
+            db_id,
+            "SELECT (run_data->>'created_at')::bigint FROM ai.agno_runs WHERE session_id = %s ORDER BY run_index",
+            (session_id,),
+        )
+        created = session_created_at(db_id, session_id)
+        assert [s for (s,) in stamps] == [created + 10 * i for i in range(1, count + 1)], stamps
+    legacy_stamp = contract_harness.sql("db-other", "SELECT runs->1->>'created_at' FROM ai.agno_sessions WHERE session_id='other-sess-1'")
+    assert legacy_stamp == [(str(LEGACY_RUN_AT),)], legacy_stamp
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
