@@ -34,6 +34,7 @@ MAIN_SESSIONS = {
     "agent-up-nomsg": 2,
     "agent-sqlnull": 0,
     "agent-noindex": 4,
+    "agent-paused": 1,
     "epoch0-team": 0,
 }
 OTHER_SESSIONS = {"other-sess-1": 2, "other-sess-2": 1, "other-legacy": 0, "other-legacy-text": 0, "other-legacy-wf": 0}
@@ -276,6 +277,7 @@ def run_list_cases() -> list[Case]:
         ]:
             add(_get(f"{route}-sess3-{label}", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&{query}"))
         add(_get(f"{route}-nomsg-status-error", f"/sessions/agent-up-nomsg/{route}?db_id={MAIN}&status=error"))
+        add(_get(f"{route}-paused-status", f"/sessions/agent-paused/{route}?db_id={MAIN}&status=paused"))
         # db-other/other-sess-1: table runs at C+10, C+20; its legacy-only run at BASE+5
         other_created = session_created_at(OTHER, "other-sess-1")
         add(_get(f"{route}-legacy-after", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_after={other_created + 10}"))

@@ -156,6 +156,11 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
         store_events=True,
         telemetry=False,
     )
+    # a tool that needs the user's confirmation: agno pauses the run (status PAUSED, requirements)
+    from agno.tools import tool
+
+    guarded_weather = tool(requires_confirmation=True)(get_weather)
+    guarded = Agent(id="guarded-agent", name="Guarded Agent", model=_model(), db=main, tools=[guarded_weather], telemetry=False)
     other_agent = Agent(id="other-agent", name="Other Agent", model=_model(), db=other, telemetry=False)
     scratch_agent = Agent(
         id="scratch-agent", name="Scratch Agent", model=_model(), db=scratch, tools=[get_weather], telemetry=False
@@ -199,6 +204,8 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
         run_id="run-a5-2",
     )
 
+    guarded.run("What is the weather in Rome?", session_id="agent-paused", user_id="user-3", run_id="run-p-1")
+
     # db-main: team sessions (the leader delegates to the member: the member run has parent_run_id)
     fake.delegate_to = "researcher"
     team.run("Team question", session_id="team-sess-1", user_id="user-1", run_id="run-t1-1")
@@ -231,7 +238,7 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     legacy_agent.run("Legacy template follow-up", session_id="ltpl-both", user_id="user-l", run_id="run-ltpl-2")
 
     return {
-        "agents": [agent, other_agent, scratch_agent, legacy_agent],
+        "agents": [agent, guarded, other_agent, scratch_agent, legacy_agent],
         "teams": [team, scratch_team],
         "workflows": [workflow, scratch_workflow],
     }
