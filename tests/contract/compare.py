@@ -53,9 +53,7 @@ def first_difference(agentos: Answer, ours: Answer) -> str | None:
     where = _json_difference(a, o, "$")
     if where is None:
         # Same values and key order, different bytes: spacing, escaping or number spelling.
-        index = next(i for i, (x, y) in enumerate(zip(agentos.body, ours.body)) if x != y) if len(
-            agentos.body
-        ) == len(ours.body) else _common_prefix(agentos.body, ours.body)
+        index = _common_prefix(agentos.body, ours.body)
         return (
             f"JSON equal but bytes differ at byte {index}: AgentOS …{agentos.body[max(0, index - 40):index + 40]!r}…,"
             f" ours …{ours.body[max(0, index - 40):index + 40]!r}…"
