@@ -32,6 +32,11 @@ migrate *ARGS:
 test *ARGS:
     bash tests/run.sh {{ARGS}}
 
+# Long Schemathesis run: both documents, 1,000 examples per operation, fresh embedded PostgreSQL, 2 workers
+[group('test')]
+fuzz *ARGS: setup
+    {{python}} tests/support/fuzz.py {{ARGS}}
+
 # Compare every answer with a live agno 3.1.10 AgentOS on the same databases
 [group('test')]
 contract-test *ARGS: setup
