@@ -6,6 +6,7 @@ work in db-scratch on per-case copies of template sessions (see case.Case).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from urllib.parse import quote
@@ -74,6 +75,10 @@ def session_created_at(db_id: str, session_id: str) -> int:
 
     sessions = sorted(MAIN_SESSIONS if db_id == MAIN else OTHER_SESSIONS)
     return BASE_EPOCH + 100_000 * DB_IDS.index(db_id) + 1000 * (sessions.index(session_id) + 1)
+
+
+# 9,000 characters PostgreSQL cannot compress below the btree limit (~2,700 bytes)
+INCOMPRESSIBLE_ID = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(141))[:9000]
 
 
 def _q(**params: str) -> str:
@@ -428,6 +433,11 @@ def create_cases() -> list[Case]:
     add(Case("create-nan-in-metadata", "POST", f"/sessions?db_id={SCRATCH}",
              content=b'{"session_id": "c-nan{S}", "metadata": {"n": NaN}}', content_type="application/json",
              rows=("c-nan{S}",), normalise=(CLONE, NOW), declared="unstorable-json-422"))
+    add(Case("create-preset-run-id-taken", "POST", f"/sessions?db_id={SCRATCH}", json={
+        "session_id": "c-taken{S}", "runs": [{"run_id": "run-tpl-a-1", "agent_id": "scratch-agent", "created_at": 1790000000}],
+    }, normalise=(CLONE, NOW), declared="create-preset-conflict"))
+    add(Case("create-id-too-long-for-index", "POST", f"/sessions?db_id={SCRATCH}",
+             json={"session_id": INCOMPRESSIBLE_ID + "{S}"}, normalise=(CLONE,), declared="index-row-too-big"))
     create("create-numbers", "", {"session_id": "c-num{S}", "session_state": {"big": 1e20, "f": 1.0, "neg": -0.5, "i": 12345678901234}}, "c-num{S}")
     create("create-unknown-keys-ignored", "", {"session_id": "c-unk{S}", "bogus": 1, "session_data": {"x": 1}}, "c-unk{S}")
     create("create-empty-state-and-name", "", {"session_id": "c-empty{S}", "session_name": "", "session_state": {}}, "c-empty{S}")

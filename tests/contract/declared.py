@@ -311,6 +311,30 @@ def _ours_unstorable_422(h: Harness, case: Case, a: Exchange, o: Exchange) -> No
         assert after["session"] == [], "a refused create stored a row"
 
 
+def _agentos_created_ignoring_runs(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(a.answer, 201)
+    assert a.answer.json()["chat_history"] == [], a.answer
+
+
+def _ours_preset_conflict_409(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 409)
+    session_id = json.loads(case.request_kwargs(CLONE_SUFFIXES["ours"], {})["content"])["session_id"]
+    assert h.sql("db-scratch", "SELECT 1 FROM ai.agno_sessions WHERE session_id = %s", (session_id,)) == [], "session stored"
+
+
+def _agentos_index_row_500(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    assert a.answer.status == 500, a.answer
+    detail = a.answer.json()["detail"]
+    assert detail.startswith("Failed to create session: (psycopg.errors.ProgramLimitExceeded) index row"), detail
+
+
+def _ours_index_row_400(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
+    _status(o.answer, 400)
+    assert isinstance(o.answer.json()["detail"], str) and "session_id" in o.answer.json()["detail"], o.answer
+    session_id = json.loads(case.request_kwargs(CLONE_SUFFIXES["ours"], {})["content"])["session_id"]
+    assert h.sql("db-scratch", "SELECT 1 FROM ai.agno_sessions WHERE session_id = %s", (session_id,)) == []
+
+
 def _agentos_ignores_preset(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
     _status(a.answer, 201)
     body = a.answer.json()
@@ -434,6 +458,22 @@ DECLARED: dict[str, Declared] = {
             "422 finite_number / string_unicode on the body field, nothing written",
             _agentos_unstorable_500,
             _ours_unstorable_422,
+        ),
+        Declared(
+            "create-preset-conflict",
+            "(extension) preset runs whose run_id is taken are refused whole (issue 2 item 4: one transaction)",
+            "201: the runs key is ignored",
+            "409, nothing stored",
+            _agentos_created_ignoring_runs,
+            _ours_preset_conflict_409,
+        ),
+        Declared(
+            "index-row-too-big",
+            "a session_id too long for a PostgreSQL btree index is refused with a 400 naming the cause",
+            "500 Failed to create session: (psycopg.errors.ProgramLimitExceeded) index row size … exceeds …",
+            "400 naming session_id, nothing stored",
+            _agentos_index_row_500,
+            _ours_index_row_400,
         ),
         Declared(
             "create-preset-data",
