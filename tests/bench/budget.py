@@ -129,6 +129,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
             dumps(detail_bodies[j % len(detail_bodies)])
 
         health_us = await _async_per_call_us(health_app, n)
+        ceiling_us = await _ceiling_us(dsn, ids, n)
         out["detail"] = {
             "app_us": await _async_per_call_us(detail_app, n),
             "db_us": await _async_per_call_us(detail_db, n),
@@ -136,6 +137,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
             "encode_us": _per_call_us(detail_encode, n),
             "body_bytes": sum(len(dumps(b)) for b in detail_bodies) / len(detail_bodies),
             "health_us": health_us,
+            "ceiling_us": ceiling_us,
         }
         out["list"] = {
             "app_us": await _async_per_call_us(list_app, n // 2),
@@ -150,18 +152,45 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
     return out
 
 
+async def _ceiling_us(dsn: str, ids: list[str], n: int) -> float:
+    """The pass-through endpoint (tests/bench/ceiling.py) in-process, for the same sessions."""
+    import os
+
+    os.environ.setdefault("AGNO_PG_DSN", dsn)
+    from contract.asgi import Lifespan
+
+    from bench import ceiling
+
+    lifespan = Lifespan(ceiling.app)
+    await lifespan.start()
+    try:
+        k = 0
+
+        async def one() -> None:
+            nonlocal k
+            k += 1
+            status, _ = await _call(ceiling.app, f"/sessions/{ids[k % len(ids)]}", "")
+            assert status == 200, status
+
+        await _async_per_call_us(one, 50)
+        return await _async_per_call_us(one, n)
+    finally:
+        await lifespan.stop()
+
+
 def table(budget: dict[str, dict[str, float]], server_cpu_ms: dict[str, float | None]) -> str:
     lines = [
-        "| workload | app in-process µs | of which db | render | encode | rest (middleware, routing, validation) | GET /health in-process µs | server CPU/req from wrk µs | server + socket µs | body bytes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| workload | app in-process µs | of which db | render | encode | rest (middleware, routing, validation) | GET /health in-process µs | pass-through in-process µs | server CPU/req from wrk µs | server + socket µs | body bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, b in budget.items():
         rest = b["app_us"] - b["db_us"] - b["render_us"] - b["encode_us"]
         total = server_cpu_ms.get(name)
         total_us = total * 1000 if total is not None else None
         server = f"{total_us - b['app_us']:,.0f}" if total_us is not None else "–"
+        ceiling = f"{b['ceiling_us']:,.0f}" if "ceiling_us" in b else "–"
         lines.append(
-            f"| {name} | {b['app_us']:,.0f} | {b['db_us']:,.0f} | {b['render_us']:,.0f} | {b['encode_us']:,.0f} | {rest:,.0f} | {b['health_us']:,.0f} | "
+            f"| {name} | {b['app_us']:,.0f} | {b['db_us']:,.0f} | {b['render_us']:,.0f} | {b['encode_us']:,.0f} | {rest:,.0f} | {b['health_us']:,.0f} | {ceiling} | "
             f"{f'{total_us:,.0f}' if total_us is not None else '–'} | {server} | {b['body_bytes']:,.0f} |"
         )
     return "\n".join(lines) + "\n"

@@ -107,11 +107,16 @@ def postgres_processes(pg_dir: Path) -> list[psutil.Process]:
 
 
 def cpu_by_pid(procs: list[psutil.Process]) -> dict[int, float]:
+    """CPU seconds per live process, plus (key -1) what the first process has reaped from exited
+    children: backends that come and go (AgentOS's SQLAlchemy overflow connections close on
+    return) would otherwise take their CPU time with them."""
     out = {}
-    for p in procs:
+    for i, p in enumerate(procs):
         try:
             t = p.cpu_times()
             out[p.pid] = t.user + t.system
+            if i == 0:
+                out[-1] = t.children_user + t.children_system
         except psutil.NoSuchProcess:
             pass
     return out
@@ -465,7 +470,7 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="about a minute: 200 sessions, 1 s warm-up, 2 runs of 2 s")
+    parser.add_argument("--quick", action="store_true", help="about two minutes: 200 sessions, 1 s warm-up, 2 runs of 2 s, no overload")
     parser.add_argument("--sessions", type=int, help="sessions to seed (default 2000; 200 with --quick)")
     parser.add_argument("--seconds", type=int, help="seconds per measured run (default 10; 2 with --quick)")
     parser.add_argument("--runs", type=int, help="measured runs per server and workload (default 2)")
@@ -474,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", action="store_true", help="also compare hypercorn/uvicorn/granian, asyncio/uvloop, 1/2 workers")
     parser.add_argument("--profile", action="store_true", help="py-spy our detail and list paths (flame graphs + digests)")
     parser.add_argument("--no-overload", action="store_true", help="skip the overload measurement")
+    parser.add_argument("--overload", action="store_true", help="measure overload even with --quick")
     args = parser.parse_args(argv)
 
     quick = args.quick
@@ -529,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
             members = group + ([ceiling] if name == "detail" else [])
             bench.compare(name, specs[name], members)
             bench.save(meta)
-        if not args.no_overload:
+        if not args.no_overload and (args.overload or not quick):
             print("overload:", flush=True)
             bench.extra["overload"] = overload(bench, ours, specs["detail"]["paths"], plan.seconds)
             bench.save(meta)
