@@ -19,27 +19,72 @@ from agno.team import Team
 from agno.workflow import Step, Workflow
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from bench.seed import AGENTS, MEMBERS, TEAMS, WORKFLOWS  # noqa: E402
-from contract.dsn import sqlalchemy_url  # noqa: E402
+from contract.dsn import sqlalchemy_url
+
+from bench.seed import AGENTS, MEMBERS, TEAMS, WORKFLOWS
 
 
 def _model() -> OpenAIChat:
-    return OpenAIChat(id="gpt-4o", api_key="sk-bench")  # never called: the bench only reads and writes sessions
+    return OpenAIChat(
+        id="gpt-4o", api_key="sk-bench"
+    )  # never called: the bench only reads and writes sessions
 
 
 def build() -> AgentOS:
-    db = PostgresDb(id="bench-db", db_url=sqlalchemy_url(os.environ["AGNO_PG_DSN"]), db_schema="ai")
-    agents = [Agent(id=agent_id, name=name, model=_model(), db=db, telemetry=False) for agent_id, name in AGENTS]
-    members = [Agent(id=agent_id, name=name, model=_model(), telemetry=False) for agent_id, name in MEMBERS]
-    teams = [Team(id=team_id, name=name, model=_model(), members=members, db=db, telemetry=False) for team_id, name in TEAMS]
-    step_agent = Agent(id="bench-step-agent", name="Step Agent", model=_model(), telemetry=False)
-    workflows = [Workflow(id=wf_id, name=name, db=db, steps=[Step(name="research", agent=step_agent)], telemetry=False) for wf_id, name in WORKFLOWS]
-    return AgentOS(id="bench-os", agents=agents, teams=teams, workflows=workflows, db=db, telemetry=False)
+    db = PostgresDb(
+        id="bench-db", db_url=sqlalchemy_url(os.environ["AGNO_PG_DSN"]), db_schema="ai"
+    )
+    agents = [
+        Agent(id=agent_id, name=name, model=_model(), db=db, telemetry=False)
+        for agent_id, name in AGENTS
+    ]
+    members = [
+        Agent(id=agent_id, name=name, model=_model(), telemetry=False)
+        for agent_id, name in MEMBERS
+    ]
+    teams = [
+        Team(
+            id=team_id,
+            name=name,
+            model=_model(),
+            members=members,
+            db=db,
+            telemetry=False,
+        )
+        for team_id, name in TEAMS
+    ]
+    step_agent = Agent(
+        id="bench-step-agent", name="Step Agent", model=_model(), telemetry=False
+    )
+    workflows = [
+        Workflow(
+            id=wf_id,
+            name=name,
+            db=db,
+            steps=[Step(name="research", agent=step_agent)],
+            telemetry=False,
+        )
+        for wf_id, name in WORKFLOWS
+    ]
+    return AgentOS(
+        id="bench-os",
+        agents=agents,
+        teams=teams,
+        workflows=workflows,
+        db=db,
+        telemetry=False,
+    )
 
 
 agent_os = build()
 app = agent_os.get_app()
 
 if __name__ == "__main__":
-    extra = {} if os.environ.get("BENCH_AGENTOS_STANDARD") == "1" else {"loop": "asyncio", "http": "h11"}
-    agent_os.serve(app=app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", **extra)
+    extra = (
+        {}
+        if os.environ.get("BENCH_AGENTOS_STANDARD") == "1"
+        else {"loop": "asyncio", "http": "h11"}
+    )
+    agent_os.serve(
+        app=app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", **extra
+    )

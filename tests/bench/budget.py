@@ -62,12 +62,15 @@ async def _async_per_call_us(fn: Any, n: int) -> float:
     return 1e6 * (time.process_time() - start) / n
 
 
-async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, dict[str, float]]:
+async def measure(
+    dsn: str, session_ids: list[str], n: int = 400
+) -> dict[str, dict[str, float]]:
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from contract.asgi import Lifespan
+
     from session_svc import render
     from session_svc.app import create_app
     from session_svc.db import sessions as queries
@@ -107,15 +110,29 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
         async def detail_db() -> None:
             await queries.get_session(db, next_id(), None)
 
-        page_args = dict(session_type="agent", component_id=None, user_id=None, session_name=None, sort_by="created_at", descending=True, limit=20, offset=0)
+        page_args = {
+            "session_type": "agent", "component_id": None, "user_id": None, "session_name": None,
+            "sort_by": "created_at", "descending": True, "limit": 20, "offset": 0,
+        }  # fmt: skip
 
         async def list_db() -> None:
             await queries.list_sessions(db, **page_args)
 
         rows = [await queries.get_session(db, sid, None) for sid in ids]
         page, _ = await queries.list_sessions(db, **page_args)
-        detail_bodies = [render.session_detail(r, "agent", keep_nulls=False) for r in rows]
-        list_body = {"data": [render.list_item(r) for r in page], "meta": {"page": 1, "limit": 20, "total_pages": 1, "total_count": 1, "search_time_ms": 0.0}}
+        detail_bodies = [
+            render.session_detail(r, "agent", keep_nulls=False) for r in rows
+        ]
+        list_body = {
+            "data": [render.list_item(r) for r in page],
+            "meta": {
+                "page": 1,
+                "limit": 20,
+                "total_pages": 1,
+                "total_count": 1,
+                "search_time_ms": 0.0,
+            },
+        }
         j = 0
 
         def detail_render() -> None:
@@ -135,14 +152,17 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
             "db_us": await _async_per_call_us(detail_db, n),
             "render_us": _per_call_us(detail_render, n),
             "encode_us": _per_call_us(detail_encode, n),
-            "body_bytes": sum(len(dumps(b)) for b in detail_bodies) / len(detail_bodies),
+            "body_bytes": sum(len(dumps(b)) for b in detail_bodies)
+            / len(detail_bodies),
             "health_us": health_us,
             "ceiling_us": ceiling_us,
         }
         out["list"] = {
             "app_us": await _async_per_call_us(list_app, n // 2),
             "db_us": await _async_per_call_us(list_db, n // 2),
-            "render_us": _per_call_us(lambda: [render.list_item(r) for r in page], n // 2),
+            "render_us": _per_call_us(
+                lambda: [render.list_item(r) for r in page], n // 2
+            ),
             "encode_us": _per_call_us(lambda: dumps(list_body), n // 2),
             "body_bytes": len(dumps(list_body)),
             "health_us": health_us,
@@ -178,7 +198,9 @@ async def _ceiling_us(dsn: str, ids: list[str], n: int) -> float:
         await lifespan.stop()
 
 
-def table(budget: dict[str, dict[str, float]], server_cpu_ms: dict[str, float | None]) -> str:
+def table(
+    budget: dict[str, dict[str, float]], server_cpu_ms: dict[str, float | None]
+) -> str:
     lines = [
         "| workload | app in-process µs | of which db | render | encode | rest (middleware, routing, validation) | GET /health in-process µs | pass-through in-process µs | server CPU/req from wrk µs | server + socket µs | body bytes |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

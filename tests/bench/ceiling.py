@@ -44,7 +44,10 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         max_size=_SETTINGS.pool_max_size,
         timeout=_SETTINGS.pool_timeout,
         open=False,
-        kwargs={"autocommit": True, "prepare_threshold": 2 if _SETTINGS.pg_prepare else None},
+        kwargs={
+            "autocommit": True,
+            "prepare_threshold": 2 if _SETTINGS.pg_prepare else None,
+        },
     )
     await pool.open(wait=True)
     app.state.pool = pool
@@ -59,7 +62,9 @@ async def session_detail(request: Request) -> Response:
         cur = await conn.execute(_STATEMENT, (request.path_params["session_id"],))
         row = await cur.fetchone()
     if row is None:
-        return Response(b'{"detail":"not found"}', status_code=404, media_type="application/json")
+        return Response(
+            b'{"detail":"not found"}', status_code=404, media_type="application/json"
+        )
     return Response(row[0].encode(), media_type="application/json")
 
 
@@ -67,4 +72,7 @@ async def health(request: Request) -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
-app = Starlette(routes=[Route("/sessions/{session_id}", session_detail), Route("/health", health)], lifespan=_lifespan)
+app = Starlette(
+    routes=[Route("/sessions/{session_id}", session_detail), Route("/health", health)],
+    lifespan=_lifespan,
+)

@@ -18,10 +18,16 @@ _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
 
 
 def pyspy() -> str | None:
-    return shutil.which("py-spy") or (str(Path(sys.executable).parent / "py-spy") if (Path(sys.executable).parent / "py-spy").exists() else None)
+    return shutil.which("py-spy") or (
+        str(Path(sys.executable).parent / "py-spy")
+        if (Path(sys.executable).parent / "py-spy").exists()
+        else None
+    )
 
 
-def start(pid: int, out: Path, fmt: str, seconds: int, rate: int = 200) -> subprocess.Popen:
+def start(
+    pid: int, out: Path, fmt: str, seconds: int, rate: int = 200
+) -> subprocess.Popen:
     exe = pyspy()
     if exe is None:
         raise SystemExit("py-spy not found: pip install py-spy (bench venv)")
@@ -46,14 +52,47 @@ def _package(file: str) -> str:
 PHASES = (
     ("render (session_svc.render*)", lambda f, fn: f.startswith("session_svc/render")),
     ("JSON encode (jsonenc/orjson)", lambda f, fn: f.startswith("session_svc/jsonenc")),
-    ("socket write to the client", lambda f, fn: fn.startswith("_SelectorSocketTransport.write") or fn.startswith("UVTransport") ),
-    ("database (psycopg, pool, jsonb decode)", lambda f, fn: f.startswith(("psycopg/", "psycopg_pool/", "session_svc/db/"))),
-    ("validation (session_svc.validation/schemas)", lambda f, fn: f.startswith(("session_svc/validation", "session_svc/schemas"))),
-    ("middleware (session_svc.middleware/metrics/logging)", lambda f, fn: f.startswith(("session_svc/middleware", "session_svc/metrics", "session_svc/logging", "prometheus_client/"))),
-    ("handler (session_svc.endpoints)", lambda f, fn: f.startswith("session_svc/endpoints")),
-    ("starlette (routing, requests, responses)", lambda f, fn: f.startswith("starlette/")),
-    ("HTTP server (hypercorn/h11/uvicorn/httptools)", lambda f, fn: f.startswith(("hypercorn/", "h11/", "uvicorn/", "httptools/", "granian/"))),
-    ("event loop (asyncio/uvloop)", lambda f, fn: f.startswith(("asyncio/", "uvloop/", "selectors"))),
+    (
+        "socket write to the client",
+        lambda f, fn: fn.startswith(("_SelectorSocketTransport.write", "UVTransport")),
+    ),
+    (
+        "database (psycopg, pool, jsonb decode)",
+        lambda f, fn: f.startswith(("psycopg/", "psycopg_pool/", "session_svc/db/")),
+    ),
+    (
+        "validation (session_svc.validation/schemas)",
+        lambda f, fn: f.startswith(("session_svc/validation", "session_svc/schemas")),
+    ),
+    (
+        "middleware (session_svc.middleware/metrics/logging)",
+        lambda f, fn: f.startswith(
+            (
+                "session_svc/middleware",
+                "session_svc/metrics",
+                "session_svc/logging",
+                "prometheus_client/",
+            )
+        ),
+    ),
+    (
+        "handler (session_svc.endpoints)",
+        lambda f, fn: f.startswith("session_svc/endpoints"),
+    ),
+    (
+        "starlette (routing, requests, responses)",
+        lambda f, fn: f.startswith("starlette/"),
+    ),
+    (
+        "HTTP server (hypercorn/h11/uvicorn/httptools)",
+        lambda f, fn: f.startswith(
+            ("hypercorn/", "h11/", "uvicorn/", "httptools/", "granian/")
+        ),
+    ),
+    (
+        "event loop (asyncio/uvloop)",
+        lambda f, fn: f.startswith(("asyncio/", "uvloop/", "selectors")),
+    ),
 )
 
 
@@ -85,11 +124,17 @@ def digest(collapsed: Path, top: int = 25) -> str:
         phases[_phase(frames)] += count
         seen = set()
         for fn, file in frames:
-            name = f"{fn} ({file})" if not file.startswith("session_svc/") else f"{fn} ({Path(file).stem})"
+            name = (
+                f"{fn} ({file})"
+                if not file.startswith("session_svc/")
+                else f"{fn} ({Path(file).stem})"
+            )
             if name in seen:
                 continue
             seen.add(name)
-            if file.startswith("session_svc/") and not file.startswith(("session_svc/cli", "session_svc/middleware", "session_svc/app")):
+            if file.startswith("session_svc/") and not file.startswith(
+                ("session_svc/cli", "session_svc/middleware", "session_svc/app")
+            ):
                 own[name] += count
             inclusive[name] += count
         if frames:
@@ -100,7 +145,9 @@ def digest(collapsed: Path, top: int = 25) -> str:
         return "no samples\n"
 
     def table(counter: Counter[str], n: int = top) -> str:
-        return "\n".join(f"  {100 * c / total:5.1f}%  {name}" for name, c in counter.most_common(n))
+        return "\n".join(
+            f"  {100 * c / total:5.1f}%  {name}" for name, c in counter.most_common(n)
+        )
 
     return (
         f"samples: {total} (CPU samples of the server process while wrk ran)\n\n"

@@ -13,7 +13,15 @@ AGENTOS = "agentos"
 OURS = "ours"
 OURS_1W = "ours-1w"
 CEILING = "ceiling"
-READ_WORKLOADS = ("detail", "list", "list_filtered", "runs", "run_previews", "one_run", "detail_c1")
+READ_WORKLOADS = (
+    "detail",
+    "list",
+    "list_filtered",
+    "runs",
+    "run_previews",
+    "one_run",
+    "detail_c1",
+)
 # issue 7 targets at 16 connections: workload -> minimum ours/AgentOS req/s ratio
 RATIO_TARGETS = {"detail": 8.0, "runs": 8.0, "list": 10.0}
 
@@ -27,7 +35,11 @@ def aggregate(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, 
     out = {}
     for key, runs in groups.items():
         cpu = [r["cpu_ms_per_req"] for r in runs if r.get("cpu_ms_per_req") is not None]
-        db_cpu = [r["db_cpu_ms_per_req"] for r in runs if r.get("db_cpu_ms_per_req") is not None]
+        db_cpu = [
+            r["db_cpu_ms_per_req"]
+            for r in runs
+            if r.get("db_cpu_ms_per_req") is not None
+        ]
         out[key] = {
             "runs": len(runs),
             "rps": statistics.fmean(r["rps"] for r in runs),
@@ -42,7 +54,9 @@ def aggregate(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, 
             "rss_mib_max_process": max(max(r["rss_mib_procs"] or [0]) for r in runs),
             "cpu_ms_per_req": statistics.fmean(cpu) if cpu else None,
             "db_cpu_ms_per_req": statistics.fmean(db_cpu) if db_cpu else None,
-            "bytes_per_request": statistics.fmean(r.get("bytes_per_request", 0) for r in runs),
+            "bytes_per_request": statistics.fmean(
+                r.get("bytes_per_request", 0) for r in runs
+            ),
         }
     return out
 
@@ -59,7 +73,12 @@ def fmt(value: float | None, digits: int = 1, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
-def ratio_rows(agg: dict[tuple[str, str], dict[str, Any]], workloads: list[str], ours: str = OURS, one_worker: str = OURS_1W) -> list[dict[str, Any]]:
+def ratio_rows(
+    agg: dict[tuple[str, str], dict[str, Any]],
+    workloads: list[str],
+    ours: str = OURS,
+    one_worker: str = OURS_1W,
+) -> list[dict[str, Any]]:
     """One row per workload measured on both AgentOS and ours. `one_worker` names the run of ours
     with one worker (ours itself when that is the default)."""
     rows = []
@@ -122,32 +141,68 @@ def detail_table(agg: dict[tuple[str, str], dict[str, Any]]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
-def targets(agg: dict[tuple[str, str], dict[str, Any]], rows: list[dict[str, Any]]) -> list[tuple[str, bool | None, str]]:
+def targets(
+    agg: dict[tuple[str, str], dict[str, Any]], rows: list[dict[str, Any]]
+) -> list[tuple[str, bool | None, str]]:
     """(target, met?, measured) for each issue-7 target this run can judge."""
     by = {r["workload"]: r for r in rows}
     out: list[tuple[str, bool | None, str]] = []
     for w, want in RATIO_TARGETS.items():
         r = by.get(w)
         if r and r["ratio"] is not None:
-            out.append((f"{w} ≥ {want:g}× AgentOS", r["ratio"] >= want, f"{r['ratio']:.2f}×"))
+            out.append(
+                (f"{w} ≥ {want:g}× AgentOS", r["ratio"] >= want, f"{r['ratio']:.2f}×")
+            )
     errors = sum(r["ours_errors"] for r in rows)
     out.append(("zero errors (ours, all workloads)", errors == 0, str(errors)))
     d = by.get("detail")
     if d and d["ceiling_share"] is not None:
-        out.append(("detail ≥ 75% of the pass-through ceiling", d["ceiling_share"] >= 0.75, f"{d['ceiling_share'] * 100:.0f}%"))
-    slow = [r["workload"] for r in rows if r["workload"] in READ_WORKLOADS and r["ours_p99"] >= r["agentos_p50"]]
+        out.append(
+            (
+                "detail ≥ 75% of the pass-through ceiling",
+                d["ceiling_share"] >= 0.75,
+                f"{d['ceiling_share'] * 100:.0f}%",
+            )
+        )
+    slow = [
+        r["workload"]
+        for r in rows
+        if r["workload"] in READ_WORKLOADS and r["ours_p99"] >= r["agentos_p50"]
+    ]
     reads = [r for r in rows if r["workload"] in READ_WORKLOADS]
     if reads:
-        out.append(("ours p99 < AgentOS p50 on every read", not slow, "all reads" if not slow else "missed: " + ", ".join(slow)))
+        out.append(
+            (
+                "ours p99 < AgentOS p50 on every read",
+                not slow,
+                "all reads" if not slow else "missed: " + ", ".join(slow),
+            )
+        )
     if d and d["ratio_1w"] is not None:
-        out.append(("detail ≥ 6× at one worker each", d["ratio_1w"] >= 6, f"{d['ratio_1w']:.2f}×"))
+        out.append(
+            (
+                "detail ≥ 6× at one worker each",
+                d["ratio_1w"] >= 6,
+                f"{d['ratio_1w']:.2f}×",
+            )
+        )
     a, o = agg.get(("detail", AGENTOS)), agg.get(("detail", OURS))
     if a and o:
         per_worker = o["rss_mib_max_process"]
-        out.append(("RSS per worker ≤ 1/3 of AgentOS's", per_worker <= a["rss_mib_max_process"] / 3, f"{per_worker:.0f} MiB vs {a['rss_mib_max_process']:.0f} MiB"))
+        out.append(
+            (
+                "RSS per worker ≤ 1/3 of AgentOS's",
+                per_worker <= a["rss_mib_max_process"] / 3,
+                f"{per_worker:.0f} MiB vs {a['rss_mib_max_process']:.0f} MiB",
+            )
+        )
     return out
 
 
 def targets_table(items: list[tuple[str, bool | None, str]]) -> str:
     mark = {True: "met", False: "**missed**", None: "–"}
-    return "| target | result | measured |\n|---|---|---|\n" + "\n".join(f"| {t} | {mark[ok]} | {m} |" for t, ok, m in items) + "\n"
+    return (
+        "| target | result | measured |\n|---|---|---|\n"
+        + "\n".join(f"| {t} | {mark[ok]} | {m} |" for t, ok, m in items)
+        + "\n"
+    )

@@ -27,13 +27,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: `bench` and `contract` packages
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: session_svc
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # tests/: `bench` and `contract` packages
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[2])
+)  # the repository: session_svc
 
-import psutil  # noqa: E402
+import psutil
 
-from bench import report, servers, wrk  # noqa: E402
-from bench.seed import SEED_VERSION, Seeded, load_seeded  # noqa: E402
+from bench import report, servers, wrk
+from bench.seed import SEED_VERSION, Seeded, load_seeded
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench-results"
@@ -65,17 +69,24 @@ def ensure_seeded(dsn: str, sessions: int) -> Seeded:
 
     marker = f"{SEED_VERSION}:{sessions}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS public.bench_seed (marker text PRIMARY KEY, seeded_at timestamptz DEFAULT now())")
-        if conn.execute("SELECT 1 FROM public.bench_seed WHERE marker = %s", (marker,)).fetchone():
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS public.bench_seed (marker text PRIMARY KEY, seeded_at timestamptz DEFAULT now())"
+        )
+        if conn.execute(
+            "SELECT 1 FROM public.bench_seed WHERE marker = %s", (marker,)
+        ).fetchone():
             seeded = load_seeded(conn)
-            print(f"reusing seeded database: {seeded.session_rows} sessions, {seeded.run_rows} runs", flush=True)
+            print(
+                f"reusing seeded database: {seeded.session_rows} sessions, {seeded.run_rows} runs",
+                flush=True,
+            )
             return seeded
         conn.execute("DROP SCHEMA IF EXISTS ai CASCADE")
         conn.execute("DELETE FROM public.bench_seed")
     from agno.db.postgres import PostgresDb
+    from contract.dsn import sqlalchemy_url
 
     from bench.seed import seed
-    from contract.dsn import sqlalchemy_url
 
     started = time.monotonic()
     print(f"seeding {sessions} sessions through agno's PostgresDb ...", flush=True)
@@ -86,7 +97,10 @@ def ensure_seeded(dsn: str, sessions: int) -> Seeded:
         conn.execute("VACUUM ANALYZE")
         conn.execute("INSERT INTO public.bench_seed (marker) VALUES (%s)", (marker,))
         seeded = load_seeded(conn)
-    print(f"seeded {seeded.session_rows} sessions, {seeded.run_rows} runs in {time.monotonic() - started:.0f} s", flush=True)
+    print(
+        f"seeded {seeded.session_rows} sessions, {seeded.run_rows} runs in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
     return seeded
 
 
@@ -94,7 +108,9 @@ def delete_created(dsn: str) -> None:
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("DELETE FROM ai.agno_sessions WHERE session_id LIKE 'bench-new-%%'")
+        conn.execute(
+            "DELETE FROM ai.agno_sessions WHERE session_id LIKE 'bench-new-%%'"
+        )
         conn.execute("DELETE FROM ai.agno_runs WHERE session_id LIKE 'bench-new-%%'")
 
 
@@ -135,33 +151,67 @@ def workloads(seeded: Seeded) -> dict[str, dict[str, Any]]:
     agent_ids = seeded.agent_sessions[:200]
     detail = [f"/sessions/{sid}?type=agent" for sid in agent_ids]
     pairs = sorted({seeded.owners[sid] for sid in seeded.agent_sessions})[:50]
-    filtered = [f"/sessions?type=agent&user_id={u}&component_id={c}&sort_by=updated_at&limit=20" for u, c in pairs]
-    one_run = [f"/sessions/{sid}/runs/{seeded.runs[sid][-1]}?type=agent" for sid in agent_ids if seeded.runs.get(sid)]
+    filtered = [
+        f"/sessions?type=agent&user_id={u}&component_id={c}&sort_by=updated_at&limit=20"
+        for u, c in pairs
+    ]
+    one_run = [
+        f"/sessions/{sid}/runs/{seeded.runs[sid][-1]}?type=agent"
+        for sid in agent_ids
+        if seeded.runs.get(sid)
+    ]
     targets = seeded.write_targets
     create_body = (
         '\'{"session_id":"bench-new-TAG-\' .. tid .. \'-\' .. k .. \'","session_name":"Bench session","user_id":"user-007",'
         '"agent_id":"bench-agent-0","session_state":{"step":1,"cart":["a","b"]},"metadata":{"channel":"web"}}\''
     )
     return {
-        "detail": {"script": lambda tag: wrk.cycle_script("GET", detail), "paths": detail},
-        "list": {"script": lambda tag: wrk.cycle_script("GET", ["/sessions?type=agent&limit=20"])},
+        "detail": {
+            "script": lambda tag: wrk.cycle_script("GET", detail),
+            "paths": detail,
+        },
+        "list": {
+            "script": lambda tag: wrk.cycle_script(
+                "GET", ["/sessions?type=agent&limit=20"]
+            )
+        },
         "list_filtered": {"script": lambda tag: wrk.cycle_script("GET", filtered)},
-        "runs": {"script": lambda tag: wrk.cycle_script("GET", [f"/sessions/{s}/runs?type=agent" for s in agent_ids])},
-        "run_previews": {"script": lambda tag: wrk.cycle_script("GET", [f"/sessions/{s}/run-previews?type=agent" for s in agent_ids])},
+        "runs": {
+            "script": lambda tag: wrk.cycle_script(
+                "GET", [f"/sessions/{s}/runs?type=agent" for s in agent_ids]
+            )
+        },
+        "run_previews": {
+            "script": lambda tag: wrk.cycle_script(
+                "GET", [f"/sessions/{s}/run-previews?type=agent" for s in agent_ids]
+            )
+        },
         "one_run": {"script": lambda tag: wrk.cycle_script("GET", one_run)},
-        "create": {"script": lambda tag: wrk.body_script("POST", ["/sessions?type=agent"], create_body.replace("TAG", tag)), "mutates": True},
+        "create": {
+            "script": lambda tag: wrk.body_script(
+                "POST", ["/sessions?type=agent"], create_body.replace("TAG", tag)
+            ),
+            "mutates": True,
+        },
         "patch": {
             "script": lambda tag: wrk.body_script(
-                "PATCH", [f"/sessions/{s}?type=agent" for s in targets],
+                "PATCH",
+                [f"/sessions/{s}?type=agent" for s in targets],
                 '\'{"session_state":{"step":\' .. k .. \',"cart":["x","y"]},"metadata":{"channel":"api","n":\' .. k .. \'}}\'',
-            )  # fmt: skip
+            )
         },
         "rename": {
             "script": lambda tag: wrk.body_script(
-                "POST", [f"/sessions/{s}/rename?type=agent" for s in targets], '\'{"session_name":"Renamed \' .. tid .. \'-\' .. k .. \'"}\''
+                "POST",
+                [f"/sessions/{s}/rename?type=agent" for s in targets],
+                "'{\"session_name\":\"Renamed ' .. tid .. '-' .. k .. '\"}'",
             )
         },
-        "detail_c1": {"script": lambda tag: wrk.cycle_script("GET", detail), "connections": 1, "threads": 1},
+        "detail_c1": {
+            "script": lambda tag: wrk.cycle_script("GET", detail),
+            "connections": 1,
+            "threads": 1,
+        },
     }
 
 
@@ -176,7 +226,18 @@ class Bench:
         (out / "lua").mkdir(parents=True, exist_ok=True)
         self._n = 0
 
-    def measure(self, server: servers.Server, workload: str, lua: str, phase: str, iteration: int, seconds: int, connections: int, threads: int, **tags: Any) -> dict[str, Any]:
+    def measure(
+        self,
+        server: servers.Server,
+        workload: str,
+        lua: str,
+        phase: str,
+        iteration: int,
+        seconds: int,
+        connections: int,
+        threads: int,
+        **tags: Any,
+    ) -> dict[str, Any]:
         self._n += 1
         script = self.out / "lua" / f"{workload}-{server.label}-{phase}{iteration}.lua"
         script.write_text(lua)
@@ -191,7 +252,9 @@ class Bench:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        result = wrk.run(f"http://127.0.0.1:{server.port}", script, seconds, connections, threads)
+        result = wrk.run(
+            f"http://127.0.0.1:{server.port}", script, seconds, connections, threads
+        )
         sampler.join()
         cpu1, pg1 = server.cpu_seconds(), cpu_by_pid(postgres_processes(self.pg_dir))
         rss = samples.get("rss") or server.rss_bytes()
@@ -232,17 +295,37 @@ class Bench:
         )
         return record
 
-    def compare(self, name: str, spec: dict[str, Any], group: list[servers.Server]) -> None:
+    def compare(
+        self, name: str, spec: dict[str, Any], group: list[servers.Server]
+    ) -> None:
         """Warm-up each server, then A B A B ... measured runs."""
         conns = spec.get("connections", self.plan.connections)
         threads = spec.get("threads", self.plan.threads)
         for s in group:
-            self.measure(s, name, spec["script"](f"{s.label}-w"), "warmup", 0, self.plan.warmup, conns, threads)
+            self.measure(
+                s,
+                name,
+                spec["script"](f"{s.label}-w"),
+                "warmup",
+                0,
+                self.plan.warmup,
+                conns,
+                threads,
+            )
             if spec.get("mutates"):
                 delete_created(self.dsn)
         for i in range(1, self.plan.runs + 1):
             for s in group:
-                self.measure(s, name, spec["script"](f"{s.label}-{i}"), "measured", i, self.plan.seconds, conns, threads)
+                self.measure(
+                    s,
+                    name,
+                    spec["script"](f"{s.label}-{i}"),
+                    "measured",
+                    i,
+                    self.plan.seconds,
+                    conns,
+                    threads,
+                )
                 if spec.get("mutates"):
                     delete_created(self.dsn)
 
@@ -251,12 +334,16 @@ class Bench:
         (self.out / "summary.json").write_text(json.dumps(data, indent=1, default=str))
 
 
-def overload(bench: Bench, server: servers.Server, paths: list[str], seconds: int) -> dict[str, Any]:
+def overload(
+    bench: Bench, server: servers.Server, paths: list[str], seconds: int
+) -> dict[str, Any]:
     """Find the saturating concurrency on detail, then run 4x past it counting statuses."""
     detail_lua = wrk.cycle_script("GET", paths)
     curve = []
     for c in (1, 2, 4, 8, 16, 32):
-        r = bench.measure(server, "saturation", detail_lua, "curve", c, seconds, c, min(2, c))
+        r = bench.measure(
+            server, "saturation", detail_lua, "curve", c, seconds, c, min(2, c)
+        )
         curve.append((c, r["rps"]))
     best = max(rps for _, rps in curve)
     saturating = next(c for c, rps in curve if rps >= 0.9 * best)
@@ -265,7 +352,16 @@ def overload(bench: Bench, server: servers.Server, paths: list[str], seconds: in
     # 4x the measured saturation point, and 4x the bench's 16 connections (the curve is noisy on a
     # shared machine, so both are reported).
     for connections in sorted({4 * saturating, 4 * bench.plan.connections}):
-        heavy = bench.measure(server, "overload", counting, "measured", connections, max(seconds * 2, 5), connections, 2)
+        heavy = bench.measure(
+            server,
+            "overload",
+            counting,
+            "measured",
+            connections,
+            max(seconds * 2, 5),
+            connections,
+            2,
+        )
         admitted = sum(v for k, v in heavy["statuses"].items() if k.startswith("2"))
         runs.append(
             {
@@ -291,20 +387,50 @@ def overload(bench: Bench, server: servers.Server, paths: list[str], seconds: in
 # -- server comparison (issue 7 item 3) ------------------------------------------------------------
 
 
-VARIANTS = [(server, loop, workers) for server in ("hypercorn", "uvicorn", "granian") for loop in ("asyncio", "uvloop") for workers in (1, 2)]
+VARIANTS = [
+    (server, loop, workers)
+    for server in ("hypercorn", "uvicorn", "granian")
+    for loop in ("asyncio", "uvloop")
+    for workers in (1, 2)
+]
 
 
-def compare_servers(bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Path) -> list[dict[str, Any]]:
+def compare_servers(
+    bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Path
+) -> list[dict[str, Any]]:
     out = []
     port = 18200
     for server_name, loop, workers in VARIANTS:
         label = f"{server_name}-{loop}-{workers}w"
         port += 2
         if server_name == "hypercorn":
-            ours = servers.ours(f"ours-{label}", port, bench.dsn, log_dir, workers=workers, worker_class=loop)
+            ours = servers.ours(
+                f"ours-{label}",
+                port,
+                bench.dsn,
+                log_dir,
+                workers=workers,
+                worker_class=loop,
+            )
         else:
-            ours = servers.ours(f"ours-{label}", port, bench.dsn, log_dir, workers=workers, server=server_name, loop=loop)
-        ceil = servers.ceiling(f"ceiling-{label}", port + 1, bench.dsn, log_dir, server=server_name, loop=loop, workers=workers)
+            ours = servers.ours(
+                f"ours-{label}",
+                port,
+                bench.dsn,
+                log_dir,
+                workers=workers,
+                server=server_name,
+                loop=loop,
+            )
+        ceil = servers.ceiling(
+            f"ceiling-{label}",
+            port + 1,
+            bench.dsn,
+            log_dir,
+            server=server_name,
+            loop=loop,
+            workers=workers,
+        )
         row: dict[str, Any] = {"server": server_name, "loop": loop, "workers": workers}
         try:
             ours.start()
@@ -312,14 +438,44 @@ def compare_servers(bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Pat
             row["tcp_nodelay"] = ours.tcp_nodelay()
             row["tcp_nodelay_ceiling"] = ceil.tcp_nodelay()
             for name, s in (("detail", ours), ("list", ours), ("detail", ceil)):
-                bench.measure(s, name, specs[name]["script"]("w"), "warmup", 0, bench.plan.warmup, bench.plan.connections, bench.plan.threads, variant=label)
+                bench.measure(
+                    s,
+                    name,
+                    specs[name]["script"]("w"),
+                    "warmup",
+                    0,
+                    bench.plan.warmup,
+                    bench.plan.connections,
+                    bench.plan.threads,
+                    variant=label,
+                )
             for i in range(1, bench.plan.runs + 1):
                 for name, s in (("detail", ours), ("detail", ceil), ("list", ours)):
-                    bench.measure(s, name, specs[name]["script"](str(i)), "server-cmp", i, bench.plan.seconds, bench.plan.connections, bench.plan.threads, variant=label)
-            mine = [r for r in bench.records if r.get("variant") == label and r["phase"] == "server-cmp"]
+                    bench.measure(
+                        s,
+                        name,
+                        specs[name]["script"](str(i)),
+                        "server-cmp",
+                        i,
+                        bench.plan.seconds,
+                        bench.plan.connections,
+                        bench.plan.threads,
+                        variant=label,
+                    )
+            mine = [
+                r
+                for r in bench.records
+                if r.get("variant") == label and r["phase"] == "server-cmp"
+            ]
 
-            def mean(workload: str, who: str, key: str) -> float:
-                vals = [r[key] for r in mine if r["workload"] == workload and r["server"] == who]
+            def mean(
+                workload: str, who: str, key: str, mine: list[dict[str, Any]] = mine
+            ) -> float:
+                vals = [
+                    r[key]
+                    for r in mine
+                    if r["workload"] == workload and r["server"] == who
+                ]
                 return sum(vals) / len(vals)
 
             row.update(
@@ -328,10 +484,15 @@ def compare_servers(bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Pat
                 detail_cpu_ms=mean("detail", ours.label, "cpu_ms_per_req"),
                 list_rps=mean("list", ours.label, "rps"),
                 ceiling_rps=mean("detail", ceil.label, "rps"),
-                rss_mib_procs=max((r["rss_mib_procs"] for r in mine if r["server"] == ours.label), key=len),
-                conns_per_process=[r["conns_per_process"] for r in mine if r["server"] == ours.label],
+                rss_mib_procs=max(
+                    (r["rss_mib_procs"] for r in mine if r["server"] == ours.label),
+                    key=len,
+                ),
+                conns_per_process=[
+                    r["conns_per_process"] for r in mine if r["server"] == ours.label
+                ],
             )
-        except Exception as exc:  # one failing variant must not lose the others
+        except Exception as exc:  # noqa: BLE001 - one failing variant must not lose the others
             row["error"] = f"{type(exc).__name__}: {exc}"
             print(f"  {label}: {row['error']}", flush=True)
         finally:
@@ -344,19 +505,36 @@ def compare_servers(bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Pat
 # -- profiles ----------------------------------------------------------------------------------------
 
 
-def profile(bench: Bench, server: servers.Server, specs: dict[str, dict[str, Any]], seconds: int) -> dict[str, str]:
+def profile(
+    bench: Bench, server: servers.Server, specs: dict[str, dict[str, Any]], seconds: int
+) -> dict[str, str]:
     from bench import pyspy_tools
 
     out = {}
     for name in ("detail", "list"):
         for fmt, suffix in (("flamegraph", "svg"), ("raw", "txt")):
-            target = bench.out / f"profile-{name}.{suffix if fmt == 'flamegraph' else 'collapsed.txt'}"
+            target = (
+                bench.out
+                / f"profile-{name}.{suffix if fmt == 'flamegraph' else 'collapsed.txt'}"
+            )
             spy = pyspy_tools.start(server.proc.pid, target, fmt, seconds)
             time.sleep(1.0)  # py-spy attaches
-            bench.measure(server, name, specs[name]["script"]("p"), "profiled", 1, seconds - 2, bench.plan.connections, bench.plan.threads)
+            bench.measure(
+                server,
+                name,
+                specs[name]["script"]("p"),
+                "profiled",
+                1,
+                seconds - 2,
+                bench.plan.connections,
+                bench.plan.threads,
+            )
             _, err = spy.communicate(timeout=seconds + 60)
             if spy.returncode != 0:
-                print(f"  py-spy failed: {err.decode(errors='replace')[-300:]}", flush=True)
+                print(
+                    f"  py-spy failed: {err.decode(errors='replace')[-300:]}",
+                    flush=True,
+                )
         collapsed = bench.out / f"profile-{name}.collapsed.txt"
         if collapsed.exists():
             text = pyspy_tools.digest(collapsed)
@@ -371,18 +549,47 @@ def profile(bench: Bench, server: servers.Server, specs: dict[str, dict[str, Any
 def versions(dsn: str) -> dict[str, str]:
     import psycopg
 
-    out = {"python": platform.python_version(), "kernel": platform.release(), "cpus": str(os.cpu_count())}
-    for dist in ("agno", "fastapi", "pydantic", "sqlalchemy", "uvicorn", "hypercorn", "granian", "uvloop", "httptools", "starlette", "psycopg", "msgspec", "orjson", "agno-session"):
+    out = {
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "cpus": str(os.cpu_count()),
+    }
+    for dist in (
+        "agno",
+        "fastapi",
+        "pydantic",
+        "sqlalchemy",
+        "uvicorn",
+        "hypercorn",
+        "granian",
+        "uvloop",
+        "httptools",
+        "starlette",
+        "psycopg",
+        "msgspec",
+        "orjson",
+        "agno-session",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
     with psycopg.connect(dsn) as conn:
         out["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
-    out["wrk"] = (wrk_version.stdout or wrk_version.stderr).splitlines()[0] if (wrk_version.stdout or wrk_version.stderr) else "?"
+    wrk_version = subprocess.run(
+        ["wrk", "-v"], capture_output=True, text=True, check=False
+    )  # wrk -v exits 1
+    out["wrk"] = (
+        (wrk_version.stdout or wrk_version.stderr).splitlines()[0]
+        if (wrk_version.stdout or wrk_version.stderr)
+        else "?"
+    )
     try:
-        out["cpu_model"] = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name"))
+        out["cpu_model"] = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
     except StopIteration:
         pass
     return out
@@ -390,17 +597,25 @@ def versions(dsn: str) -> dict[str, str]:
 
 def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
     agg = report.aggregate(bench.records)
-    rows = report.ratio_rows(agg, order, one_worker=report.OURS if meta.get("ours_1w_is_default") else report.OURS_1W)
+    rows = report.ratio_rows(
+        agg,
+        order,
+        one_worker=report.OURS if meta.get("ours_1w_is_default") else report.OURS_1W,
+    )
     table = report.ratio_table(rows)
     lines = [
         f"# bench {meta['started']}",
         "",
         f"Command: `{meta['command']}`  ",
         f"Data: {meta['sessions_rows']} sessions, {meta['run_rows']} runs (seeded through agno {meta['versions'].get('agno')}'s PostgresDb).  ",
-        f"wrk: {bench.plan.connections} connections, {bench.plan.threads} threads, warm-up {bench.plan.warmup} s, "
-        f"{bench.plan.runs} measured runs of {bench.plan.seconds} s per server, alternating.  ",
-        f"Servers: AgentOS = `AgentOS.serve()` (uvicorn, 1 worker, {meta['agentos_flavour']}); ours = `session-svc serve` "
-        f"({meta['ours_config']}); ceiling = pass-through endpoint on the same server and workers as ours.  ",
+        (
+            f"wrk: {bench.plan.connections} connections, {bench.plan.threads} threads, warm-up {bench.plan.warmup} s, "
+            f"{bench.plan.runs} measured runs of {bench.plan.seconds} s per server, alternating.  "
+        ),
+        (
+            f"Servers: AgentOS = `AgentOS.serve()` (uvicorn, 1 worker, {meta['agentos_flavour']}); ours = `session-svc serve` "
+            f"({meta['ours_config']}); ceiling = pass-through endpoint on the same server and workers as ours.  "
+        ),
         f"Load average at start / end: {meta['load_start']} / {meta.get('load_end')}",
         "",
         "## Ours / AgentOS",
@@ -418,8 +633,10 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
         lines += [
             "## Overload (detail, ours at defaults)",
             "",
-            f"Throughput by connections: {', '.join(f'{c}: {r:,.0f}' for c, r in o['curve'])} req/s; saturating at "
-            f"{o['saturating_connections']} connections ({o['note']}).",
+            (
+                f"Throughput by connections: {', '.join(f'{c}: {r:,.0f}' for c, r in o['curve'])} req/s; saturating at "
+                f"{o['saturating_connections']} connections ({o['note']})."
+            ),
             "",
             "| connections | req/s | p50 ms | p99 ms | max ms | statuses | 503s | socket errors |",
             "|---:|---:|---:|---:|---:|---|---:|---:|",
@@ -440,7 +657,9 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
         ]
         for r in bench.extra["servers"]:
             if "error" in r:
-                lines.append(f"| {r['server']} | {r['loop']} | {r['workers']} | failed: {r['error']} |||||||||")
+                lines.append(
+                    f"| {r['server']} | {r['loop']} | {r['workers']} | failed: {r['error']} |||||||||"
+                )
                 continue
             lines.append(
                 f"| {r['server']} | {r['loop']} | {r['workers']} | {r['detail_rps']:,.0f} | {report.fmt(report.ratio(r['detail_rps'], agentos_detail), 2, '×')} | "
@@ -451,35 +670,80 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
     if "budget" in bench.extra:
         from bench import budget
 
-        cpu = {w: (agg.get((w, report.OURS)) or {}).get("cpu_ms_per_req") for w in bench.extra["budget"]}
+        cpu = {
+            w: (agg.get((w, report.OURS)) or {}).get("cpu_ms_per_req")
+            for w in bench.extra["budget"]
+        }
         lines += [
             "## CPU budget per request (ours, in-process, CPU time)",
             "",
-            "Measured after the wrk runs with `time.process_time` on the same rows (see tests/bench/budget.py); "
-            "`server + socket` = server CPU per request from the wrk runs minus the in-process app.",
+            (
+                "Measured after the wrk runs with `time.process_time` on the same rows (see tests/bench/budget.py); "
+                "`server + socket` = server CPU per request from the wrk runs minus the in-process app."
+            ),
             "",
             budget.table(bench.extra["budget"], cpu),
         ]
     if "profiles" in bench.extra:
-        lines += ["## Profiles", "", "py-spy flame graphs and digests beside this file: " + ", ".join(f"profile-{n}.svg" for n in bench.extra["profiles"]), ""]
-    lines += ["## Versions", "", "\n".join(f"- {k}: {v}" for k, v in meta["versions"].items()), ""]
+        lines += [
+            "## Profiles",
+            "",
+            "py-spy flame graphs and digests beside this file: "
+            + ", ".join(f"profile-{n}.svg" for n in bench.extra["profiles"]),
+            "",
+        ]
+    lines += [
+        "## Versions",
+        "",
+        "\n".join(f"- {k}: {v}" for k, v in meta["versions"].items()),
+        "",
+    ]
     text = "\n".join(lines)
     (bench.out / "summary.md").write_text(text)
     return table
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="about two minutes: 200 sessions, 1 s warm-up, 2 runs of 2 s, no overload")
-    parser.add_argument("--sessions", type=int, help="sessions to seed (default 2000; 200 with --quick)")
-    parser.add_argument("--seconds", type=int, help="seconds per measured run (default 10; 2 with --quick)")
-    parser.add_argument("--runs", type=int, help="measured runs per server and workload (default 2)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="about two minutes: 200 sessions, 1 s warm-up, 2 runs of 2 s, no overload",
+    )
+    parser.add_argument(
+        "--sessions", type=int, help="sessions to seed (default 2000; 200 with --quick)"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        help="seconds per measured run (default 10; 2 with --quick)",
+    )
+    parser.add_argument(
+        "--runs", type=int, help="measured runs per server and workload (default 2)"
+    )
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workloads", help="comma-separated subset of: " + ", ".join(workloads(Seeded()).keys()))
-    parser.add_argument("--servers", action="store_true", help="also compare hypercorn/uvicorn/granian, asyncio/uvloop, 1/2 workers")
-    parser.add_argument("--profile", action="store_true", help="py-spy our detail and list paths (flame graphs + digests)")
-    parser.add_argument("--no-overload", action="store_true", help="skip the overload measurement")
-    parser.add_argument("--overload", action="store_true", help="measure overload even with --quick")
+    parser.add_argument(
+        "--workloads",
+        help="comma-separated subset of: " + ", ".join(workloads(Seeded()).keys()),
+    )
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="also compare hypercorn/uvicorn/granian, asyncio/uvloop, 1/2 workers",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy our detail and list paths (flame graphs + digests)",
+    )
+    parser.add_argument(
+        "--no-overload", action="store_true", help="skip the overload measurement"
+    )
+    parser.add_argument(
+        "--overload", action="store_true", help="measure overload even with --quick"
+    )
     args = parser.parse_args(argv)
 
     quick = args.quick
@@ -490,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
         runs=args.runs or 2,
         connections=args.connections,
     )
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     out = RESULTS / started.strftime("%Y%m%dT%H%M%SZ")
     log_dir = out / "logs"
     log_dir.mkdir(parents=True)
@@ -509,16 +773,21 @@ def main(argv: list[str] | None = None) -> int:
     group = [agentos, ours]
     if defaults.workers != 1:
         group.append(servers.ours("ours-1w", PORTS["ours-1w"], dsn, log_dir, workers=1))
-    ceiling = servers.ceiling("ceiling", PORTS["ceiling"], dsn, log_dir, workers=defaults.workers)
+    ceiling = servers.ceiling(
+        "ceiling", PORTS["ceiling"], dsn, log_dir, workers=defaults.workers
+    )
     meta: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
-        "command": "python tests/bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python tests/bench/run.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "plan": plan.__dict__,
         "sessions_rows": seeded.session_rows,
         "run_rows": seeded.run_rows,
         "load_start": Path("/proc/loadavg").read_text().strip(),
         "versions": versions(dsn),
-        "agentos_flavour": "uvloop/httptools" if os.environ.get("BENCH_AGENTOS_STANDARD") == "1" else "asyncio loop, h11, as `pip install agno[os]` installs",
+        "agentos_flavour": "uvloop/httptools"
+        if os.environ.get("BENCH_AGENTOS_STANDARD") == "1"
+        else "asyncio loop, h11, as `pip install agno[os]` installs",
         "ours_config": f"hypercorn, {defaults.workers} worker(s), worker class {os.environ.get('AGNO_WORKER_CLASS', 'asyncio')}, pool {defaults.pool_min_size}–{defaults.pool_max_size}",
     }
     bench = Bench(out, plan, dsn, pg_dir)
@@ -537,7 +806,9 @@ def main(argv: list[str] | None = None) -> int:
             bench.save(meta)
         if not args.no_overload and (args.overload or not quick):
             print("overload:", flush=True)
-            bench.extra["overload"] = overload(bench, ours, specs["detail"]["paths"], plan.seconds)
+            bench.extra["overload"] = overload(
+                bench, ours, specs["detail"]["paths"], plan.seconds
+            )
             bench.save(meta)
         if args.profile:
             print("profiles:", flush=True)
@@ -551,7 +822,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import budget
 
         bench.extra["budget"] = asyncio.run(budget.measure(dsn, seeded.agent_sessions))
-    except Exception as exc:  # the budget reaches into session_svc internals that may move
+    except Exception as exc:  # noqa: BLE001 - the budget reaches into session_svc internals that may move
         bench.extra["budget_error"] = f"{type(exc).__name__}: {exc}"
         print(f"budget failed: {bench.extra['budget_error']}", flush=True)
     if args.servers:

@@ -30,10 +30,10 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from bench import report, servers, wrk  # noqa: E402
-from bench.run import RESULTS, versions  # noqa: E402
+from bench import report, servers, wrk
+from bench.run import RESULTS, versions
 
 SCHEMA = "ai"
 TEMPLATE_SESSIONS = 40
@@ -50,13 +50,15 @@ def extra_index_names() -> list[str]:
 def prepare_templates(dsn: str) -> None:
     """Seed template sessions through agno once and keep them aside in bench_tpl_* tables."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        if conn.execute("SELECT to_regclass('public.bench_tpl_sessions') IS NOT NULL").fetchone()[0]:
+        if conn.execute(
+            "SELECT to_regclass('public.bench_tpl_sessions') IS NOT NULL"
+        ).fetchone()[0]:
             return
         conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
     from agno.db.postgres import PostgresDb
+    from contract.dsn import sqlalchemy_url
 
     from bench.seed import seed
-    from contract.dsn import sqlalchemy_url
 
     db = PostgresDb(id="bench-scale", db_url=sqlalchemy_url(dsn), db_schema=SCHEMA)
     seed(db, TEMPLATE_SESSIONS)
@@ -89,7 +91,9 @@ def grow(dsn: str, target: int, users: int, chunk: int = 50_000) -> float:
     started = time.monotonic()
     with psycopg.connect(dsn, autocommit=True) as conn:
         have = conn.execute("SELECT n FROM public.bench_scale_size").fetchone()[0]
-        ntpl = conn.execute("SELECT count(*) FROM public.bench_tpl_sessions").fetchone()[0]
+        ntpl = conn.execute(
+            "SELECT count(*) FROM public.bench_tpl_sessions"
+        ).fetchone()[0]
         sid = "'scale-' || lpad(i::text, 8, '0')"
         session_expr = {
             "session_id": sid,
@@ -139,7 +143,11 @@ def grow(dsn: str, target: int, users: int, chunk: int = 50_000) -> float:
 def set_extra_indexes(dsn: str, present: bool) -> None:
     if present:
         env = {**os.environ, "AGNO_PG_DSN": dsn, "AGNO_LOG_LEVEL": "WARNING"}
-        subprocess.run([str(servers.VENV_BIN / "session-svc"), "migrate", "--extra-indexes"], env=env, check=True)
+        subprocess.run(
+            [str(servers.VENV_BIN / "session-svc"), "migrate", "--extra-indexes"],
+            env=env,
+            check=True,
+        )
     else:
         with psycopg.connect(dsn, autocommit=True) as conn:
             for name in extra_index_names():
@@ -150,37 +158,69 @@ def set_extra_indexes(dsn: str, present: bool) -> None:
 
 def explain_ms(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> float:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()[0]
+        plan = conn.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params
+        ).fetchone()[0]
     return float(plan[0]["Execution Time"])
 
 
 def scale_workloads(dsn: str, size: int, users: int) -> dict[str, list[str]]:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        sample = [r[0] for r in conn.execute(f"SELECT session_id FROM {SCHEMA}.agno_sessions TABLESAMPLE SYSTEM (1) LIMIT 200").fetchall()]
+        sample = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT session_id FROM {SCHEMA}.agno_sessions TABLESAMPLE SYSTEM (1) LIMIT 200"
+            ).fetchall()
+        ]
         if len(sample) < 20:
-            sample = [r[0] for r in conn.execute(f"SELECT session_id FROM {SCHEMA}.agno_sessions ORDER BY random() LIMIT 200").fetchall()]
+            sample = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT session_id FROM {SCHEMA}.agno_sessions ORDER BY random() LIMIT 200"
+                ).fetchall()
+            ]
     some_users = [f"user-{(k * 37) % users:05d}" for k in range(50)]
     return {
         "list": ["/sessions?limit=20"],
-        "list_user": [f"/sessions?user_id={u}&sort_by=updated_at&limit=20" for u in some_users],
-        "list_name": [f"/sessions?{urlencode({'session_name': w, 'limit': 20})}" for w in ("budget", "vector", "paris", "plan #00", "review")],
+        "list_user": [
+            f"/sessions?user_id={u}&sort_by=updated_at&limit=20" for u in some_users
+        ],
+        "list_name": [
+            f"/sessions?{urlencode({'session_name': w, 'limit': 20})}"
+            for w in ("budget", "vector", "paris", "plan #00", "review")
+        ],
         "detail": [f"/sessions/{s}" for s in sample],
         "runs": [f"/sessions/{s}/runs" for s in sample],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated session counts, ascending (default 10000,100000)")
-    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (default 5)")
-    parser.add_argument("--users", type=int, default=1000, help="distinct user_ids (default 1000)")
-    parser.add_argument("--connections", type=int, default=1, help="wrk connections (default 1: unloaded latency)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="comma-separated session counts, ascending (default 10000,100000)",
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=5, help="seconds per wrk run (default 5)"
+    )
+    parser.add_argument(
+        "--users", type=int, default=1000, help="distinct user_ids (default 1000)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=1,
+        help="wrk connections (default 1: unloaded latency)",
+    )
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     from session_svc.embedded import start_embedded_postgres
 
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     out = RESULTS / f"scale-{started.strftime('%Y%m%dT%H%M%SZ')}"
     (out / "lua").mkdir(parents=True)
     dsn = start_embedded_postgres(RESULTS / "pg-scale")
@@ -192,32 +232,55 @@ def main(argv: list[str] | None = None) -> int:
         print(f"growing to {size:,} sessions ...", flush=True)
         grow_s = grow(dsn, size, args.users)
         with psycopg.connect(dsn, autocommit=True) as conn:
-            db_size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
-            runs_count = conn.execute(f"SELECT count(*) FROM {SCHEMA}.agno_runs").fetchone()[0]
+            db_size = conn.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ).fetchone()[0]
+            runs_count = conn.execute(
+                f"SELECT count(*) FROM {SCHEMA}.agno_runs"
+            ).fetchone()[0]
         paths = scale_workloads(dsn, size, args.users)
         for indexed in (False, True):
             set_extra_indexes(dsn, indexed)
             count_all = explain_ms(dsn, f"SELECT count(*) FROM {SCHEMA}.agno_sessions")
-            count_user = explain_ms(dsn, f"SELECT count(*) FROM {SCHEMA}.agno_sessions WHERE user_id = %s", ("user-00037",))
+            count_user = explain_ms(
+                dsn,
+                f"SELECT count(*) FROM {SCHEMA}.agno_sessions WHERE user_id = %s",
+                ("user-00037",),
+            )
             server = servers.ours("ours-scale", PORT, dsn, out)
             server.start()
             try:
                 for name, p in paths.items():
                     script = out / "lua" / f"{name}-{size}-{int(indexed)}.lua"
                     script.write_text(wrk.cycle_script("GET", p))
-                    wrk.run(f"http://127.0.0.1:{PORT}", script, 1, args.connections, 1)  # warm-up, discarded
-                    r = wrk.run(f"http://127.0.0.1:{PORT}", script, args.seconds, args.connections, min(2, args.connections))
+                    wrk.run(
+                        f"http://127.0.0.1:{PORT}", script, 1, args.connections, 1
+                    )  # warm-up, discarded
+                    r = wrk.run(
+                        f"http://127.0.0.1:{PORT}",
+                        script,
+                        args.seconds,
+                        args.connections,
+                        min(2, args.connections),
+                    )
                     row = {"size": size, "extra_indexes": indexed, "workload": name, "rps": r.rps, "p50_ms": r.p50_ms, "p90_ms": r.p90_ms,
                            "p99_ms": r.p99_ms, "errors": r.errors, "count_all_sql_ms": count_all, "count_user_sql_ms": count_user,
                            "db_size": db_size, "runs": runs_count, "grow_seconds": grow_s}  # fmt: skip
                     results.append(row)
-                    print(f"  {size:>9,} idx={int(indexed)} {name:10s} {r.rps:8.1f} req/s  p50 {r.p50_ms:8.2f}  p99 {r.p99_ms:8.2f} ms  err {r.errors}", flush=True)
+                    print(
+                        f"  {size:>9,} idx={int(indexed)} {name:10s} {r.rps:8.1f} req/s  p50 {r.p50_ms:8.2f}  p99 {r.p99_ms:8.2f} ms  err {r.errors}",
+                        flush=True,
+                    )
             finally:
                 server.stop()
-        (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+        (out / "scale.json").write_text(
+            json.dumps({"meta": meta, "results": results}, indent=1)
+        )
     meta["load_end"] = Path("/proc/loadavg").read_text().strip()
     text = scale_summary(meta, results)
-    (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    (out / "scale.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=1)
+    )
     (out / "summary.md").write_text(text)
     print("\n" + text)
     return 0
@@ -227,8 +290,10 @@ def scale_summary(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
     lines = [
         f"# bench-scale {meta['started']}",
         "",
-        f"Our service at its defaults, wrk over one connection (p50/p99 in ms), {meta['users']} distinct users. "
-        f"Load average at start / end: {meta['load_start']} / {meta.get('load_end')}.",
+        (
+            f"Our service at its defaults, wrk over one connection (p50/p99 in ms), {meta['users']} distinct users. "
+            f"Load average at start / end: {meta['load_start']} / {meta.get('load_end')}."
+        ),
         "",
         "| sessions | runs | DB size | extra indexes | workload | req/s | p50 ms | p99 ms | errors | SQL count(*) all / one user ms |",
         "|---:|---:|---|---|---|---:|---:|---:|---:|---|",
@@ -241,12 +306,36 @@ def scale_summary(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
     smallest = min((r["size"] for r in results), default=None)
     largest = max((r["size"] for r in results), default=None)
     if smallest is not None and largest != smallest:
-        lines += ["", f"## Growth {smallest:,} → {largest:,} (p50 ratio, with extra indexes)", ""]
+        lines += [
+            "",
+            f"## Growth {smallest:,} → {largest:,} (p50 ratio, with extra indexes)",
+            "",
+        ]
         for w in dict.fromkeys(r["workload"] for r in results):
-            a = next((r for r in results if r["size"] == smallest and r["workload"] == w and r["extra_indexes"]), None)
-            b = next((r for r in results if r["size"] == largest and r["workload"] == w and r["extra_indexes"]), None)
+            a = next(
+                (
+                    r
+                    for r in results
+                    if r["size"] == smallest
+                    and r["workload"] == w
+                    and r["extra_indexes"]
+                ),
+                None,
+            )
+            b = next(
+                (
+                    r
+                    for r in results
+                    if r["size"] == largest
+                    and r["workload"] == w
+                    and r["extra_indexes"]
+                ),
+                None,
+            )
             if a and b:
-                lines.append(f"- {w}: {a['p50_ms']:.2f} → {b['p50_ms']:.2f} ms ({report.fmt(report.ratio(b['p50_ms'], a['p50_ms']), 2, '×')})")
+                lines.append(
+                    f"- {w}: {a['p50_ms']:.2f} → {b['p50_ms']:.2f} ms ({report.fmt(report.ratio(b['p50_ms'], a['p50_ms']), 2, '×')})"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,13 @@ import sys
 
 
 def main() -> int:
-    server, loop, workers, port, target = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    server, loop, workers, port, target = (
+        sys.argv[1],
+        sys.argv[2],
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+        sys.argv[5],
+    )
     if server == "hypercorn":
         from hypercorn.config import Config
         from hypercorn.run import run

@@ -36,22 +36,47 @@ class Server:
 
     def start(self, timeout: float = 90.0) -> None:
         env = {**os.environ, "PYTHONPATH": str(TESTS_DIR), **self.env}
-        log = open(self.log_dir / f"{self.label}.log", "wb") if self.log_dir else subprocess.DEVNULL
-        self.proc = subprocess.Popen(self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.log_dir:
+            with open(
+                self.log_dir / f"{self.label}.log", "wb"
+            ) as log:  # the child keeps its own copy
+                self.proc = subprocess.Popen(
+                    self.argv,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        else:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.label} exited with {self.proc.returncode} (see {self.label}.log)")
+                raise RuntimeError(
+                    f"{self.label} exited with {self.proc.returncode} (see {self.label}.log)"
+                )
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2
+                ) as r:
                     if r.status == 200:
-                        time.sleep(0.5 if len(self.processes()) == 1 else 2.0)  # let every worker come up
+                        time.sleep(
+                            0.5 if len(self.processes()) == 1 else 2.0
+                        )  # let every worker come up
                         return
             except OSError:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.label} not ready on :{self.port} after {timeout:.0f} s")
+        raise RuntimeError(
+            f"{self.label} not ready on :{self.port} after {timeout:.0f} s"
+        )
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -109,7 +134,14 @@ class Server:
                 conns = p.net_connections(kind="tcp")
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            n = sum(1 for c in conns if c.laddr and c.laddr.port == self.port and c.raddr and c.status == psutil.CONN_ESTABLISHED)
+            n = sum(
+                1
+                for c in conns
+                if c.laddr
+                and c.laddr.port == self.port
+                and c.raddr
+                and c.status == psutil.CONN_ESTABLISHED
+            )
             if n:
                 out[p.pid] = n
         return out
@@ -122,7 +154,9 @@ class Server:
     def tcp_nodelay(self) -> bool | None:
         """TCP_NODELAY on the server side of an accepted connection, read with pidfd_getfd."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as client:
-            client.sendall(f"GET {self.health_path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+            client.sendall(
+                f"GET {self.health_path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+            )
             client.recv(65536)
             local = client.getsockname()
             for p in self.processes():
@@ -131,7 +165,11 @@ class Server:
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
                 for c in conns:
-                    if c.raddr and (c.raddr.ip, c.raddr.port) == local and c.fd not in (-1, None):
+                    if (
+                        c.raddr
+                        and (c.raddr.ip, c.raddr.port) == local
+                        and c.fd not in (-1, None)
+                    ):
                         return _getsockopt_nodelay(p.pid, c.fd)
         return None
 
@@ -169,9 +207,22 @@ def _getsockopt_nodelay(pid: int, fd: int) -> bool | None:
 # -- the servers the bench knows -----------------------------------------------------------------
 
 
-def ours(label: str, port: int, dsn: str, log_dir: Path, workers: int | None = None, worker_class: str | None = None, server: str = "hypercorn", loop: str = "asyncio") -> Server:
+def ours(
+    label: str,
+    port: int,
+    dsn: str,
+    log_dir: Path,
+    workers: int | None = None,
+    worker_class: str | None = None,
+    server: str = "hypercorn",
+    loop: str = "asyncio",
+) -> Server:
     """Our service. On hypercorn through the real `session-svc serve` (defaults unless overridden)."""
-    env = {"AGNO_PG_DSN": dsn, "AGNO_SERVICE_PORT": str(port), "AGNO_SERVICE_HOST": "127.0.0.1"}
+    env = {
+        "AGNO_PG_DSN": dsn,
+        "AGNO_SERVICE_PORT": str(port),
+        "AGNO_SERVICE_HOST": "127.0.0.1",
+    }
     if workers is not None:
         env["AGNO_WORKERS"] = str(workers)
     if worker_class is not None:
@@ -179,13 +230,37 @@ def ours(label: str, port: int, dsn: str, log_dir: Path, workers: int | None = N
     if server == "hypercorn":
         argv = [str(VENV_BIN / "session-svc"), "serve"]
     else:
-        argv = [sys.executable, str(BENCH_DIR / "serve_app.py"), server, loop, str(workers or 1), str(port), "session_svc.asgi:app"]
+        argv = [
+            sys.executable,
+            str(BENCH_DIR / "serve_app.py"),
+            server,
+            loop,
+            str(workers or 1),
+            str(port),
+            "session_svc.asgi:app",
+        ]
     return Server(label, argv, port, env, "/health", log_dir)
 
 
-def ceiling(label: str, port: int, dsn: str, log_dir: Path, server: str = "hypercorn", loop: str = "asyncio", workers: int = 1) -> Server:
+def ceiling(
+    label: str,
+    port: int,
+    dsn: str,
+    log_dir: Path,
+    server: str = "hypercorn",
+    loop: str = "asyncio",
+    workers: int = 1,
+) -> Server:
     env = {"AGNO_PG_DSN": dsn}
-    argv = [sys.executable, str(BENCH_DIR / "serve_app.py"), server, loop, str(workers), str(port), "bench.ceiling:app"]
+    argv = [
+        sys.executable,
+        str(BENCH_DIR / "serve_app.py"),
+        server,
+        loop,
+        str(workers),
+        str(port),
+        "bench.ceiling:app",
+    ]
     return Server(label, argv, port, env, "/health", log_dir)
 
 
