@@ -21,7 +21,7 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
@@ -59,6 +59,22 @@ class RequestInfo:
 
 def request_info(scope: Scope) -> RequestInfo | None:
     return scope.get(SCOPE_KEY)
+
+
+def _track_start(scope: Scope, send: Send) -> tuple[Send, Callable[[], bool]]:
+    """`send` and a test of whether the response has started. Under RequestContext its RequestInfo
+    already knows (it records the status at the start); a layer used alone wraps `send`."""
+    info = request_info(scope)
+    if info is not None:
+        return send, lambda: info.status != 0
+    started = [False]
+
+    async def tracking_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            started[0] = True
+        await send(message)
+
+    return tracking_send, lambda: started[0]
 
 
 # -- request id -------------------------------------------------------------------------------------
@@ -265,14 +281,7 @@ class Recovery:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracking_send, started = _track_start(scope, send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
@@ -281,7 +290,7 @@ class Recovery:
                 info.exc_info = sys.exc_info()  # type: ignore[assignment]
             else:
                 access_logger.exception("unhandled error")
-            if started:
+            if started():
                 raise
             await _send_error(send, HTTPError(500, f"Internal server error ({type(exc).__name__})"))
 
@@ -373,20 +382,13 @@ class Deadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracking_send, started = _track_start(scope, send)
         deadline = asyncio.timeout(self.seconds)
         try:
             async with deadline:
                 await self.app(scope, receive, tracking_send)
         except TimeoutError:
-            if started or not deadline.expired():  # a TimeoutError of the handler's own is a 500
+            if started() or not deadline.expired():  # a TimeoutError of the handler's own is a 500
                 raise
             await _send_error(send, HTTPError(504, "Request timed out"))
 

@@ -88,30 +88,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, zero_is_off: bool = False) -> float:
+    """A positive number of seconds (or 0 = "off" where `zero_is_off`)."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
+    hint = " (0 = off)" if zero_is_off else ""
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name} must be positive, got {raw!r}")
-    return value
-
-
-def _seconds_or_off(env: Mapping[str, str], name: str, default: float) -> float:
-    """A number of seconds where 0 means "off"."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds (0 = off), got {raw!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise ConfigError(f"{name} must be zero or positive, got {raw!r}")
+        raise ConfigError(f"{name} must be a number of seconds{hint}, got {raw!r}") from None
+    valid = (value >= 0 if zero_is_off else value > 0) and value != float("inf")
+    if not valid:
+        raise ConfigError(f"{name} must be {'zero or positive' if zero_is_off else 'positive'}, got {raw!r}")
     return value
 
 
@@ -212,7 +201,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     pool_max = _int(env, "AGNO_POOL_MAX_SIZE", 10, minimum=1)
     if pool_min > pool_max:
         raise ConfigError(f"AGNO_POOL_MIN_SIZE ({pool_min}) exceeds AGNO_POOL_MAX_SIZE ({pool_max})")
-    request_timeout = _float(env, "AGNO_REQUEST_TIMEOUT", 60.0)
+    request_timeout = _seconds(env, "AGNO_REQUEST_TIMEOUT", 60.0)
     return Settings(
         databases=tuple(DatabaseConfig(d.db_id, normalize_dsn(d.dsn)) for d in databases),
         default_db_id=default_db_id,
@@ -225,16 +214,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedded_pg_dir=env.get("AGNO_EMBEDDED_PG_DIR", "").strip() or DEFAULT_EMBEDDED_DIR,
         pool_min_size=pool_min,
         pool_max_size=pool_max,
-        connect_timeout=_float(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
-        pool_timeout=_float(env, "AGNO_POOL_TIMEOUT", 5.0),
+        connect_timeout=_seconds(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
+        pool_timeout=_seconds(env, "AGNO_POOL_TIMEOUT", 5.0),
         pg_prepare=_bool(env, "AGNO_PG_PREPARE", True),
         log_level=_log_level(env),
         request_timeout=request_timeout,
-        statement_timeout=_seconds_or_off(env, "AGNO_PG_STATEMENT_TIMEOUT", request_timeout + 5),
+        statement_timeout=_seconds(env, "AGNO_PG_STATEMENT_TIMEOUT", request_timeout + 5, zero_is_off=True),
         max_body_bytes=_int(env, "AGNO_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
         trusted_proxies=_networks(env, "AGNO_TRUSTED_PROXIES"),
-        shutdown_grace=_float(env, "AGNO_SHUTDOWN_GRACE", 30.0),
-        shutdown_delay=_seconds_or_off(env, "AGNO_SHUTDOWN_DELAY", 0.0),
+        shutdown_grace=_seconds(env, "AGNO_SHUTDOWN_GRACE", 30.0),
+        shutdown_delay=_seconds(env, "AGNO_SHUTDOWN_DELAY", 0.0, zero_is_off=True),
         security_key=env.get("OS_SECURITY_KEY") or None,
         cors_origins=_origin_list(env, "CORS_ORIGIN_LIST"),
         docs_enabled=_bool(env, "DOCS_ENABLED", True),

@@ -27,6 +27,7 @@ from ..errors import HTTPError
 from . import service_accounts
 from .config import AuthConfig
 from .scopes import has_required_scopes, insufficient_permissions_detail, required_scopes
+from ..middleware import cors_allowed_origins
 from .security_key import authorization_header, bearer_token, matches_security_key, strict_bearer_token
 
 # AgentOS's unauthenticated paths (its `_get_default_excluded_routes`) and our probes and metrics.
@@ -38,24 +39,13 @@ RESERVED_SUBJECT_PREFIXES = (service_accounts.PRINCIPAL_PREFIX, "__oauth__:")
 SCHEDULER_SUBJECT = "__scheduler__"
 
 
-# AgentOS's default CORS origins, allowed besides CORS_ORIGIN_LIST (AgnoAPISettings, contract §7).
-AGENTOS_DEFAULT_ORIGINS = (
-    "http://localhost:3000",
-    "https://agno.com",
-    "https://www.agno.com",
-    "https://app.agno.com",
-    "https://os-stg.agno.com",
-    "https://os.agno.com",
-)
-
-
 class AuthMiddleware:
     def __init__(self, app: ASGIApp, config: AuthConfig, cors_origins: Iterable[str] = ()) -> None:
         self.app = app
         self.config = config
         # The origins whose 401/403s carry CORS headers: AgentOS's CORS list (CORS_ORIGIN_LIST
         # plus its defaults) without "*".
-        self.cors_origins = frozenset(o for o in (*cors_origins, *AGENTOS_DEFAULT_ORIGINS) if o != "*")
+        self.cors_origins = frozenset(cors_allowed_origins(cors_origins))
         self.service_accounts = service_accounts.ServiceAccountVerifier(
             config.service_accounts_table, config.service_account_cache_ttl
         )
