@@ -11,14 +11,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..settings import ConfigError
 
 # The settings module's own parsers, so every variable is read (and refused) the same way.
 from ..settings import _bool as bool_from_env
 from ..settings import _int as int_from_env
-from .jwt import JWTVerifier, load_jwt_verifier
+
+if TYPE_CHECKING:
+    from .jwt import JWTVerifier
 
 logger = logging.getLogger("session_svc.auth")
 
@@ -62,7 +64,11 @@ def load_auth_config(env: Mapping[str, str]) -> AuthConfig:
 
     # JWT_ISSUER pins the `iss` claim, as AgentOS's Authorization(issuer=...) does.
     issuer = env.get("JWT_ISSUER", "").strip() or None
-    verifier = load_jwt_verifier(verification_key, jwks_file, algorithm, issuer) if jwt_configured else None
+    verifier = None
+    if jwt_configured:
+        from .jwt import load_jwt_verifier  # PyJWT + cryptography load only in JWT mode
+
+        verifier = load_jwt_verifier(verification_key, jwks_file, algorithm, issuer)
 
     explicit_authorization = env.get("AGNO_AUTHORIZATION", "").strip()
     authorization = bool_from_env(env, "AGNO_AUTHORIZATION", jwt_configured)

@@ -19,15 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import jwt
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import HTTPError
+from ..middleware import cors_allowed_origins
 from . import service_accounts
 from .config import AuthConfig
 from .scopes import has_required_scopes, insufficient_permissions_detail, required_scopes
-from ..middleware import cors_allowed_origins
 from .security_key import authorization_header, bearer_token, matches_security_key, strict_bearer_token
 
 # AgentOS's unauthenticated paths (its `_get_default_excluded_routes`) and our probes and metrics.
@@ -88,6 +87,8 @@ class AuthMiddleware:
         return self._jwt(scope, token)
 
     def _jwt(self, scope: Scope, token: str) -> Response | None:
+        import jwt  # only JWT mode loads PyJWT and cryptography (~10 MiB per worker otherwise)
+
         config = self.config
         assert config.jwt is not None
         try:
