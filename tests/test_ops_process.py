@@ -66,7 +66,9 @@ class Service:
             for key, value in os.environ.items()
             if not key.startswith(("AGNO_", "OS_SECURITY_KEY", "JWT_", "CORS_", "DOCS_"))
         }
-        full_env.update(AGNO_SERVICE_HOST="127.0.0.1", AGNO_SERVICE_PORT=str(self.port), **env)
+        # One in-process worker unless a test asks for more (the default is 2).
+        full_env.update(AGNO_SERVICE_HOST="127.0.0.1", AGNO_SERVICE_PORT=str(self.port), AGNO_WORKERS="1")
+        full_env.update(env)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "session_svc", "serve"], env=full_env, stdout=self._log, stderr=subprocess.STDOUT
