@@ -76,3 +76,28 @@ chart: tools
 [group('deploy')]
 image TAG="agno-session:dev":
     docker build -f containers/Dockerfile -t {{TAG}} .
+
+bench_venv := ".venv-bench"
+bench_python := bench_venv / "bin/python"
+
+# Bench venv (agno 3.1.10 contract extra + psutil, granian, uvloop, httptools, py-spy; never runtime deps) and wrk
+[group('bench')]
+bench-setup:
+    test -x {{bench_python}} || python3 -m venv {{bench_venv}}
+    {{bench_python}} -m pip install -q -e '.[test,contract]' psutil granian uvloop httptools py-spy
+    command -v wrk >/dev/null || { test "$(id -u)" = 0 && (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)); } || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+# Ours vs AgentOS 3.1.10 on 2,000 agno-written sessions, plus server comparison and py-spy profiles (~30 min)
+[group('bench')]
+bench *ARGS: bench-setup
+    {{bench_python}} tests/bench/run.py --servers --profile {{ARGS}}
+
+# The same in a few minutes (200 sessions, 2 s runs) for development
+[group('bench')]
+bench-quick *ARGS: bench-setup
+    {{bench_python}} tests/bench/run.py --quick {{ARGS}}
+
+# List/detail/runs latency at 10k and 100k sessions, with and without --extra-indexes (1M: --sizes 10000,100000,1000000)
+[group('bench')]
+bench-scale *ARGS: bench-setup
+    {{bench_python}} tests/bench/scale.py {{ARGS}}
