@@ -41,7 +41,13 @@ from bench.seed import SEED_VERSION, Seeded, load_seeded
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench-results"
-PORTS = {"agentos": 18101, "ours": 18102, "ours-1w": 18103, "ceiling": 18104}
+PORTS = {
+    "agentos": 18101,
+    "ours": 18102,
+    "ours-1w": 18103,
+    "ceiling": 18104,
+    "ours-pgopts": 18105,
+}
 
 
 @dataclass
@@ -744,6 +750,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--overload", action="store_true", help="measure overload even with --quick"
     )
+    parser.add_argument(
+        "--pg-options",
+        help="also run ours as 'ours-pgopts' with these libpq options, "
+        "e.g. '-c plan_cache_mode=force_generic_plan'",
+    )
     args = parser.parse_args(argv)
 
     quick = args.quick
@@ -773,6 +784,13 @@ def main(argv: list[str] | None = None) -> int:
     group = [agentos, ours]
     if defaults.workers != 1:
         group.append(servers.ours("ours-1w", PORTS["ours-1w"], dsn, log_dir, workers=1))
+    if args.pg_options:
+        from psycopg.conninfo import make_conninfo
+
+        with_options = make_conninfo(dsn, options=args.pg_options)
+        group.append(
+            servers.ours("ours-pgopts", PORTS["ours-pgopts"], with_options, log_dir)
+        )
     ceiling = servers.ceiling(
         "ceiling", PORTS["ceiling"], dsn, log_dir, workers=defaults.workers
     )

@@ -10,7 +10,7 @@ rows. At each size every workload runs twice with wrk: without the opt-in indexe
 `session-svc migrate --extra-indexes`. Latency is measured over one connection (wrk -c1), i.e.
 unloaded, and the SQL cost of the list's exact `total_count` is read with EXPLAIN ANALYZE.
 
-1 M sessions (about 4 M runs, ~20 GB with agno's JSON sizes) takes long on a 2-core machine: pass
+1 M sessions (about 4 M runs, ~12 GB with agno's JSON sizes) takes long on a 2-core machine: pass
 `--sizes 10000,100000,1000000` and expect the 1 M insert to take tens of minutes.
 """
 
