@@ -70,6 +70,8 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> logging.Handle
     handler._agno_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # Records need no caller file/line (the JSON line never shows them): skip logging's stack walk.
+    logging._srcfile = None  # type: ignore[attr-defined]
     # psycopg_pool logs every checkout at INFO; keep its warnings (failed reconnects) only.
     logging.getLogger("psycopg.pool").setLevel(max(logging.WARNING, root.level))
     return handler

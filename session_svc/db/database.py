@@ -43,7 +43,7 @@ AGNO_OTHER_TABLES = (
 _json_decode = msgspec.json.Decoder().decode
 
 
-def _configurer(statement_timeout: float) -> Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]:
+def _configurer(statement_timeout: float, prepare: bool) -> Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]:
     async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
         set_json_loads(_json_decode, context=conn)
         set_json_dumps(dumps, context=conn)
@@ -51,6 +51,11 @@ def _configurer(statement_timeout: float) -> Callable[[psycopg.AsyncConnection[A
             # Backstop behind the request deadline: a statement the client cancel missed still
             # ends on the server. A session setting, so AGNO_PG_STATEMENT_TIMEOUT=0 under PgBouncer.
             await conn.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+        if prepare:
+            # PostgreSQL kept re-planning the list statement on every execution (custom plans,
+            # 0.17-0.33 ms of planning each); each of our statement texts has a fixed filter set,
+            # so the generic plan is the same shape. Measured: list PostgreSQL CPU 0.82 -> 0.49 ms.
+            await conn.execute("SET plan_cache_mode = force_generic_plan")
 
     return configure
 
@@ -88,7 +93,7 @@ class Database:
             max_size=settings.pool_max_size,
             timeout=settings.pool_timeout,
             open=False,
-            configure=_configurer(settings.statement_timeout),
+            configure=_configurer(settings.statement_timeout, settings.pg_prepare),
             kwargs={
                 "autocommit": True,  # every statement is its own transaction: no BEGIN/COMMIT trips
                 "connect_timeout": max(2, round(settings.connect_timeout)),
