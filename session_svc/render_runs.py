@@ -86,6 +86,13 @@ def _run_schema(run: dict, agent_data: Any) -> dict:
         "files": run.get("files", []),
         "response_audio": run.get("response_audio"),
         "input_media": _input_media(run),
+        **_fork_fields(run),
+    }
+
+
+def _fork_fields(run: dict) -> dict:
+    """The last six fields of RunSchema and TeamRunSchema (follow-ups and fork/regeneration lineage)."""
+    return {
         "followups": run.get("followups"),
         "forked_from_run_id": run.get("forked_from_run_id"),
         "forked_from_message_index": as_int(run.get("forked_from_message_index")),
@@ -124,12 +131,7 @@ def _team_run_schema(run: dict) -> dict:
         "audio": run.get("audio", []),
         "files": run.get("files", []),
         "response_audio": run.get("response_audio"),
-        "followups": run.get("followups"),
-        "forked_from_run_id": run.get("forked_from_run_id"),
-        "forked_from_message_index": as_int(run.get("forked_from_message_index")),
-        "forked_from_session_id": run.get("forked_from_session_id"),
-        "regenerated_from": run.get("regenerated_from"),
-        "last_checkpoint_at_message_index": as_int(run.get("last_checkpoint_at_message_index")),
+        **_fork_fields(run),
     }
 
 
