@@ -40,10 +40,11 @@ class Harness:
     def servers(self) -> tuple[tuple[str, InProcessServer], ...]:
         return (("agentos", self.agentos), ("ours", self.ours))
 
-    def send(self, server: InProcessServer, side: str, case: Case) -> Exchange:
+    def send(self, server: InProcessServer, side: str, case: Case, since: float | None = None) -> Exchange:
+        """`since` widens the wall-clock window back to the case's setup, whose writes are stamped too."""
         suffix = CLONE_SUFFIXES[side] if case.is_write else ""
         url = case.render_url(suffix, self.seeded.run_ids)
-        started = time.time()
+        started = time.time() if since is None else since
         response = server.request(case.method, url, **case.request_kwargs(suffix, self.seeded.run_ids))
         return Exchange(Answer.of(response, case.compare_headers), url, Context(suffix, started, time.time()))
 
@@ -60,13 +61,14 @@ class Harness:
         """Returns "identical" or "declared"; raises ContractMismatch on any undeclared difference."""
         from .declared import DECLARED
 
+        case_started = time.time()
         if case.is_write:
             for side in ("agentos", "ours"):
                 for template, new_id in case.clones:
                     clone_session(self, template, expand(new_id, CLONE_SUFFIXES[side], {}))
                 self.run_setup(case, side)
-        a = self.send(self.agentos, "agentos", case)
-        o = self.send(self.ours, "ours", case)
+        a = self.send(self.agentos, "agentos", case, case_started)
+        o = self.send(self.ours, "ours", case, case_started)
         if case.declared:
             DECLARED[case.declared].verify(self, case, a, o)
             return "declared"
