@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,6 +21,7 @@ from .endpoints.health import health, healthz, instantiated_at_iso, readyz
 from .errors import HTTPError, ServiceError
 from .metrics import Metrics, metrics_endpoint
 from .middleware import (
+    CORS,
     BodyLimit,
     CaptureRoute,
     Deadline,
@@ -62,7 +62,7 @@ def middleware_stack(settings: Settings, metrics: Metrics) -> list[Middleware]:
         ),
         Middleware(Recovery),
         Middleware(
-            CORSMiddleware,
+            CORS,
             allow_origins=cors_allowed_origins(settings.cors_origins),
             allow_credentials=True,
             allow_methods=["*"],

@@ -31,10 +31,22 @@ _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__di
 class JsonFormatter(logging.Formatter):
     """One compact JSON object per record; never raises on odd values (they are str()-ed)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, created: float) -> str:
+        # One access line per request: the date part is formatted once per second, not per line.
+        second = int(created)
+        if second != self._second:
+            moment = datetime.datetime.fromtimestamp(second, datetime.UTC)
+            self._second, self._second_text = second, moment.strftime("%Y-%m-%dT%H:%M:%S.")
+        return f"{self._second_text}{int((created - second) * 1000):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
-        moment = datetime.datetime.fromtimestamp(record.created, datetime.UTC)
         line: dict[str, Any] = {
-            "time": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -42,13 +54,17 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             line["request_id"] = request_id
-        fields = record.__dict__.get("fields")
+        attrs = record.__dict__
+        fields = attrs.get("fields")
         if isinstance(fields, dict):
             line.update(fields)
-        # Plain `extra={...}` keys are kept too (libraries use them).
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and key != "fields" and key not in line:
-                line[key] = value
+        # Plain `extra={...}` keys are kept too (libraries use them), in the order they were given.
+        extra = attrs.keys() - _STANDARD_ATTRS
+        extra.discard("fields")
+        if extra:
+            for key, value in attrs.items():
+                if key in extra and key not in line:
+                    line[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             line["error"] = record.exc_info[0].__name__
             line["traceback"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()

@@ -11,7 +11,7 @@ worker process has its own figures and a scrape reaches one of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .db.database import Database
 
 UNMATCHED_ROUTE = "unmatched"
+STANDARD_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
 # The classic text format, which every Prometheus version parses (generate_latest writes it).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -55,6 +56,7 @@ class Metrics:
             "Requests being served right now.",
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._databases: Callable[[], Iterable[Database]] = lambda: ()
         self.registry.register(_DatabaseCollector(lambda: self._databases()))
 
@@ -63,9 +65,17 @@ class Metrics:
         self._databases = databases
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        labels = (route, method, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        # `labels()` validates and hashes on every call; the label sets are few (route templates
+        # x methods x statuses), so their children are looked up once.
+        if method not in STANDARD_METHODS:
+            method = "OTHER"  # clients may send any token as a method: keep the label set bounded
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            labels = (route, method, str(status))
+            children = self._children[key] = (self.requests.labels(*labels), self.latency.labels(*labels))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,6 +3,7 @@ breaks cancellation). The order they are stacked in is documented and built in `
 
 * RequestContext   request id (X-Request-ID), real client IP, one JSON access-log line, metrics
 * Recovery         an unhandled error becomes AgentOS's 500 `Internal server error (<Type>)`
+* CORS             AgentOS's CORSMiddleware, without its per-request cost when there is no Origin
 * StripTrailingSlash  AgentOS's TrailingSlashMiddleware
 * BodyLimit        413 for bodies over AGNO_MAX_BODY_BYTES, never reading past the limit
 * Deadline         504 after AGNO_REQUEST_TIMEOUT seconds, cancelling the handler (and its query)
@@ -26,6 +27,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import HTTPError
@@ -37,6 +39,8 @@ access_logger = logging.getLogger("session_svc.access")
 SCOPE_KEY = "agno.request"
 REQUEST_ID_HEADER = b"x-request-id"
 MAX_REQUEST_ID_LENGTH = 128
+# What CORSMiddleware adds to a response to a request without Origin (our app never sets Vary).
+VARY_ORIGIN = (b"vary", b"Origin")
 # Probes and scrapes succeed every few seconds; their access lines are DEBUG to keep logs useful.
 # Logged and counted for a request cancelled before it answered (nginx's "client closed request").
 CANCELLED_STATUS = 499
@@ -46,7 +50,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 class RequestInfo:
-    __slots__ = ("client_ip", "exc_info", "request_id", "response_bytes", "route", "status")
+    __slots__ = ("client_ip", "exc_info", "extra_headers", "request_id", "response_bytes", "route", "status")
 
     def __init__(self, request_id: str, client_ip: str | None) -> None:
         self.request_id = request_id
@@ -55,6 +59,9 @@ class RequestInfo:
         self.status = 0
         self.response_bytes = 0
         self.exc_info: ExcInfo | None = None
+        # Headers an inner layer wants on the response, appended by RequestContext's one `send`
+        # wrapper (so that layer needs no wrapper of its own).
+        self.extra_headers: list[tuple[bytes, bytes]] = []
 
 
 def request_info(scope: Scope) -> RequestInfo | None:
@@ -182,6 +189,20 @@ def cors_allowed_origins(configured: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(o for o in (*configured, *AGENTOS_DEFAULT_ORIGINS) if o != "*"))
 
 
+class CORS(CORSMiddleware):
+    """Starlette's CORSMiddleware (AgentOS's), with a fast path for the common request that has no
+    Origin header: the parent would parse the headers and wrap `send` only to add `Vary: Origin`,
+    so under RequestContext that header is handed to its `send` wrapper instead."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        info = request_info(scope)
+        if info is not None and scope["type"] == "http" and _header(scope, b"origin") is None:
+            info.extra_headers.append(VARY_ORIGIN)
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 # -- the layers ---------------------------------------------------------------------------------------
 
 
@@ -213,7 +234,7 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 info.status = message["status"]
                 message = dict(message)
-                message["headers"] = [*message.get("headers", ()), header]
+                message["headers"] = [*message.get("headers", ()), *info.extra_headers, header]
             elif message["type"] == "http.response.body":
                 info.response_bytes += len(message.get("body", b""))
             await send(message)
@@ -344,7 +365,7 @@ class BodyLimit:
                 await _send_error(send, self._error(), close=True)
                 return
         received = 0
-        started = False
+        tracking_send, started = _track_start(scope, send)
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -355,16 +376,10 @@ class BodyLimit:
                     raise BodyTooLarge(self.max_bytes)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge as exc:  # only when no exception handler rendered it on the way out
-            if started:
+            if started():
                 raise
             await _send_error(send, exc, close=True)
 

@@ -252,6 +252,11 @@ def test_cors_defaults_and_origin_list() -> None:
         assert simple.headers["access-control-expose-headers"] == "*"
         assert simple.headers["vary"] == "Origin"
         assert "access-control-allow-origin" not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+        # Without Origin (the fast path): only CORSMiddleware's `Vary: Origin`, before our request id.
+        plain = client.get("/healthz")
+        names = [name.lower() for name, _ in plain.headers.raw]
+        assert plain.headers.get_list("vary") == ["Origin"] and "access-control-allow-origin" not in plain.headers
+        assert names[-2:] == [b"vary", b"x-request-id"]
 
 
 # -- body limit -------------------------------------------------------------------------------------
@@ -484,12 +489,16 @@ def test_metrics_exposition(pg_dsn: str) -> None:
         client.get("/sessions/one")
         client.get("/sessions/two")
         client.get("/no/such/path")
+        for method in ("BREW", "PROPFIND"):  # any token is a method to the server: one label for all
+            client.request(method, "/sessions/one")
         response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     text = response.text
     assert 'agno_session_http_requests_total{method="GET",route="/sessions/{session_id}",status="404"} 2.0' in text
     assert 'agno_session_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert 'agno_session_http_requests_total{method="OTHER",route="/sessions/{session_id}",status="405"} 2.0' in text
+    assert "BREW" not in text and "PROPFIND" not in text
     assert 'agno_session_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/sessions/{session_id}",status="404"}' in text
     for name in ("pool_size", "pool_in_use", "pool_idle", "pool_max", "pool_waiting"):
         assert f'agno_session_db_{name}{{db_id="default"}}' in text
