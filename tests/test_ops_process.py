@@ -326,6 +326,61 @@ def test_sigterm_with_several_workers(ops_dsn: str, start_service: Callable[[dic
     assert [line["message"] for line in service.log_lines()].count("stopped") == 1  # the parent's
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _tcp_sockets_on_port(port: int) -> dict[int, str]:
+    """inode -> state ("0A" listening, "01" established) of IPv4 TCP sockets whose local port is `port`."""
+    found = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port:
+            found[int(fields[9])] = fields[3]
+    return found
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+def test_workers_listen_on_their_own_sockets_and_share_connections(
+    ops_dsn: str, start_service: Callable[[dict[str, str]], Service]
+) -> None:
+    """AGNO_WORKERS=2: each worker listens on its own SO_REUSEPORT socket, so the kernel spreads a
+    burst of connections over both (on one shared socket, the first worker to wake took them all)."""
+    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2"})
+    workers = [pid for pid in _children(service.proc.pid) if _socket_inodes(pid)]
+
+    def listening(pid: int) -> set[int]:
+        states = _tcp_sockets_on_port(service.port)
+        return {inode for inode in _socket_inodes(pid) if states.get(inode) == "0A"}
+
+    assert _wait_for(lambda: sum(bool(listening(pid)) for pid in workers) == 2, 10)
+    assert len(workers) == 2 and listening(workers[0]).isdisjoint(listening(workers[1]))
+    clients = [socket.create_connection(("127.0.0.1", service.port)) for _ in range(32)]
+    try:
+        for sock in clients:  # one request each, so every connection has been accepted
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        states = _tcp_sockets_on_port(service.port)
+        per_worker = [sum(states.get(inode) == "01" for inode in _socket_inodes(pid)) for pid in workers]
+    finally:
+        for sock in clients:
+            sock.close()
+    # 32 connections hashed over two listeners: all on one side has odds of 2 in 2**32.
+    assert sum(per_worker) >= 32 and min(per_worker) > 0, per_worker  # (+ the fixture's own keep-alive)
+
+
 def test_shutdown_grace_bounds_the_wait(ops_dsn: str, start_service: Callable[[dict[str, str]], Service]) -> None:
     service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_SHUTDOWN_GRACE": "1"})
     lock = TableLock(ops_dsn)
