@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -73,6 +74,11 @@ def _serve(settings: Settings) -> int:
                 migrate_database(config, settings)
         except Exception as exc:  # a database that is down now is served as 503 until it is back
             logger.warning("db_id=%s: could not check tables at start-up (%s)", config.db_id, type(exc).__name__)
+    if settings.server == "uvicorn":
+        missing = [name for name in ("uvicorn", "uvloop", "httptools") if importlib.util.find_spec(name) is None]
+        if missing:
+            logger.error("AGNO_SERVER=uvicorn needs %s: pip install 'agno-session[uvicorn]'", ", ".join(missing))
+            return 1
     config = Config()
     config.application_path = "session_svc.asgi:app"
     config.bind = [f"{settings.host}:{settings.port}"]
@@ -83,9 +89,9 @@ def _serve(settings: Settings) -> int:
     config.keep_alive_timeout = 75
     config.accesslog = None  # RequestContext writes one JSON line per request instead
     config.errorlog = logging.getLogger("hypercorn.error")  # through the JSON handler
-    logger.info("agno-session listening on :%d", settings.port)
+    logger.info("agno-session listening on :%d (%s, %d worker(s))", settings.port, settings.server, settings.workers)
     try:
-        if config.worker_class in ("asyncio", "uvloop"):
+        if settings.server == "uvicorn" or config.worker_class in ("asyncio", "uvloop"):
             # Our own loops around hypercorn's worker: readiness flips on SIGTERM (server.py).
             from .server import serve_in_process, serve_workers
 

@@ -25,7 +25,9 @@ import orjson
 # The id of the request the current task serves; "" outside requests (start-up, pool workers).
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("agno_request_id", default="")
 
-_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# Record attributes that are not extra fields; uvicorn's `color_message` is its console-only copy
+# of the message (with ANSI codes).
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -12,6 +12,9 @@ On SIGTERM (or SIGINT), in every worker:
 
 hypercorn's own `run()` closes the listener at once and has no readiness flag, so it is not used
 for asyncio/uvloop workers. It remains the fallback for the trio worker class.
+
+AGNO_SERVER=uvicorn swaps only the HTTP server inside each worker (uvicorn_worker.py): the
+listeners, the worker processes and this shutdown sequence stay the same.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ def _delays(settings: Settings) -> tuple[float, float]:
     return delay, max(0.0, settings.shutdown_grace - delay)
 
 
-def _loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    if worker_class == "uvloop":
+def _loop_factory(worker_class: str, settings: Settings) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    # uvicorn runs on uvloop (measured with it; both come with the `uvicorn` extra).
+    if worker_class == "uvloop" or settings.server == "uvicorn":
         import uvloop
 
         return uvloop.new_event_loop
@@ -49,9 +53,7 @@ def _loop_factory(worker_class: str) -> Callable[[], asyncio.AbstractEventLoop] 
 
 
 async def _serve(app: Any, config: Any, settings: Settings, stop_requested: Callable[[], Awaitable[None]], sockets: Any = None) -> None:
-    from hypercorn.asyncio.run import worker_serve
-    from hypercorn.utils import wrap_app
-
+    """Serve `app` in this process until the shutdown sequence (module docstring) has run."""
     delay, _ = _delays(settings)
 
     async def shutdown_trigger() -> None:
@@ -64,6 +66,14 @@ async def _serve(app: Any, config: Any, settings: Settings, stop_requested: Call
         )
         if delay:
             await asyncio.sleep(delay)
+
+    if settings.server == "uvicorn":
+        from .uvicorn_worker import serve_uvicorn
+
+        await serve_uvicorn(app, config, sockets or config.create_sockets(), shutdown_trigger)
+        return
+    from hypercorn.asyncio.run import worker_serve
+    from hypercorn.utils import wrap_app
 
     await worker_serve(wrap_app(app, config.wsgi_max_body_size, "asgi"), config, sockets=sockets, shutdown_trigger=shutdown_trigger)
 
@@ -82,7 +92,7 @@ def serve_in_process(config: Any, settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
         await _serve(app, config, settings, stop.wait)
 
-    with asyncio.Runner(loop_factory=_loop_factory(config.worker_class)) as runner:
+    with asyncio.Runner(loop_factory=_loop_factory(config.worker_class, settings)) as runner:
         runner.run(main())
     logger.info("stopped")
     return 0
@@ -174,5 +184,5 @@ def _worker_main(config: Any, sockets: Any, stop: Event, parent: int) -> None:
         while not stop.is_set() and os.getppid() == parent:
             await asyncio.sleep(POLL_INTERVAL)
 
-    with asyncio.Runner(loop_factory=_loop_factory(config.worker_class)) as runner:
+    with asyncio.Runner(loop_factory=_loop_factory(config.worker_class, settings)) as runner:
         runner.run(_serve(app, config, settings, stop_requested, sockets))

@@ -43,6 +43,7 @@ def test_aggregate_skips_warmups_and_ratios_compare_with_agentos():
         _run("ours", "detail", 1500, 8, 20, non2xx=1),
         _run("ours", "detail", 1700, 9, 22),
         _run("ceiling", "detail", 2000, 7, 15),
+        _run("ours-uvicorn", "detail", 1950, 6, 120),
     ]
     agg = report.aggregate(records)
     assert agg[("detail", "agentos")]["rps"] == 150
@@ -61,6 +62,9 @@ def test_aggregate_skips_warmups_and_ratios_compare_with_agentos():
     assert results["zero errors (ours, all workloads)"] is False
     assert results["detail ≥ 75% of the pass-through ceiling"] is True
     assert results["ours p99 < AgentOS p50 on every read"] is True
+    assert results["detail ≥ 12× with the faster server option (AGNO_SERVER=uvicorn)"] is True  # 13×
+    assert results["with AGNO_SERVER=uvicorn: zero errors, p99 < AgentOS p50 on every read"] is False  # 120 ms
+    assert "13.00×, 120.00" in report.ratio_table(rows)
 
 
 def test_targets_report_misses():

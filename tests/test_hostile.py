@@ -262,7 +262,7 @@ def test_default_limit_refuses_twenty_megabytes(app, conn) -> None:
     assert _stored_row(conn, "huge") is None
 
 
-# -- on the wire: what reaches a real hypercorn before (or instead of) the app ---------------------------
+# -- on the wire: what reaches a real server (hypercorn or uvicorn) before (or instead of) the app ---------------------------
 
 WIRE_REQUESTS = {
     "raw-non-ascii-path": b"GET /sessions/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -283,11 +283,11 @@ WIRE_REQUESTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def wire_server(hostile_dsn: str) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
+def wire_server(hostile_dsn: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     from support.server import ServedApp
 
-    with ServedApp(hostile_dsn, workers=1, env={"AGNO_REQUEST_TIMEOUT": "10"}) as served:
+    with ServedApp(hostile_dsn, workers=1, env={"AGNO_REQUEST_TIMEOUT": "10", "AGNO_SERVER": request.param}) as served:
         yield served
 
 

@@ -156,6 +156,9 @@ def test_log_level_and_bad_values_are_checked() -> None:
         load_settings({"AGNO_TRUSTED_PROXIES": "10.0.0.0/8,not-an-ip"})
     with pytest.raises(ConfigError, match="AGNO_SHUTDOWN_DELAY"):
         load_settings({"AGNO_SHUTDOWN_DELAY": "-1"})
+    assert load_settings({}).server == "hypercorn" and load_settings({"AGNO_SERVER": " Uvicorn "}).server == "uvicorn"
+    with pytest.raises(ConfigError, match="AGNO_SERVER must be one of hypercorn, uvicorn, got 'granian'"):
+        load_settings({"AGNO_SERVER": "granian"})
     settings = load_settings({"AGNO_REQUEST_TIMEOUT": "10", "CORS_ORIGIN_LIST": '["https://a.example", "*"]'})
     assert settings.statement_timeout == 15 and settings.cors_origins == ("https://a.example", "*")
     assert load_settings({"AGNO_PG_STATEMENT_TIMEOUT": "0"}).statement_timeout == 0

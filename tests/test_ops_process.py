@@ -279,12 +279,14 @@ def test_database_down_is_503_fast_isolated_and_recovers(
 # -- graceful shutdown --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("server", ["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
 def test_sigterm_finishes_in_flight_requests_and_exits_zero(
-    ops_dsn: str, start_service: Callable[[dict[str, str]], Service]
+    ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str
 ) -> None:
     # PgBouncer mode (no prepared statements) on the way: the service runs the same without them.
     service = start_service(
-        {"AGNO_PG_DSN": ops_dsn, "AGNO_SHUTDOWN_DELAY": "1", "AGNO_SHUTDOWN_GRACE": "10", "AGNO_PG_PREPARE": "false"}
+        {"AGNO_PG_DSN": ops_dsn, "AGNO_SHUTDOWN_DELAY": "1", "AGNO_SHUTDOWN_GRACE": "10", "AGNO_PG_PREPARE": "false",
+         "AGNO_SERVER": server}
     )
     assert service.http.get("/readyz").status_code == 200
     lock = TableLock(ops_dsn)
@@ -306,9 +308,10 @@ def test_sigterm_finishes_in_flight_requests_and_exits_zero(
     assert messages[-1] == "stopped"
 
 
-def test_sigterm_with_several_workers(ops_dsn: str, start_service: Callable[[dict[str, str]], Service]) -> None:
+@pytest.mark.parametrize("server", ["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
+def test_sigterm_with_several_workers(ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str) -> None:
     """AGNO_WORKERS=2: every worker flips readiness, drains and exits; the parent exits 0."""
-    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SHUTDOWN_DELAY": "1.5"})
+    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SHUTDOWN_DELAY": "1.5", "AGNO_SERVER": server})
     lock = TableLock(ops_dsn)
     try:
         thread, result = _in_background(lambda: httpx.get(f"{service.url}/sessions", timeout=15))
@@ -353,12 +356,13 @@ def _socket_inodes(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+@pytest.mark.parametrize("server", ["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
 def test_workers_listen_on_their_own_sockets_and_share_connections(
-    ops_dsn: str, start_service: Callable[[dict[str, str]], Service]
+    ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str
 ) -> None:
     """AGNO_WORKERS=2: each worker listens on its own SO_REUSEPORT socket, so the kernel spreads a
     burst of connections over both (on one shared socket, the first worker to wake took them all)."""
-    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2"})
+    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SERVER": server})
     workers = [pid for pid in _children(service.proc.pid) if _socket_inodes(pid)]
 
     def listening(pid: int) -> set[int]:
@@ -398,9 +402,11 @@ def test_shutdown_grace_bounds_the_wait(ops_dsn: str, start_service: Callable[[d
 # -- request edges --------------------------------------------------------------------------------------
 
 
-def test_request_edges_against_a_real_process(ops_dsn: str, start_service: Callable[[dict[str, str]], Service]) -> None:
+@pytest.mark.parametrize("server", ["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
+def test_request_edges_against_a_real_process(ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str) -> None:
     service = start_service(
         {
+            "AGNO_SERVER": server,
             "AGNO_PG_DSN": ops_dsn,
             "AGNO_REQUEST_TIMEOUT": "1.5",
             "AGNO_MAX_BODY_BYTES": "1024",

@@ -47,6 +47,7 @@ PORTS = {
     "ours-1w": 18103,
     "ceiling": 18104,
     "ours-pgopts": 18105,
+    "ours-uvicorn": 18106,
 }
 
 
@@ -748,6 +749,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-overload", action="store_true", help="skip the overload measurement"
     )
     parser.add_argument(
+        "--no-option", action="store_true", help="skip ours with AGNO_SERVER=uvicorn (the faster server option)"
+    )
+    parser.add_argument(
         "--overload", action="store_true", help="measure overload even with --quick"
     )
     parser.add_argument(
@@ -784,6 +788,8 @@ def main(argv: list[str] | None = None) -> int:
     group = [agentos, ours]
     if defaults.workers != 1:
         group.append(servers.ours("ours-1w", PORTS["ours-1w"], dsn, log_dir, workers=1))
+    if not args.no_option:
+        group.append(servers.ours(report.OURS_UVICORN, PORTS[report.OURS_UVICORN], dsn, log_dir, agno_server="uvicorn"))
     if args.pg_options:
         from psycopg.conninfo import make_conninfo
 

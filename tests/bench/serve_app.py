@@ -33,6 +33,8 @@ def main() -> int:
         config.keep_alive_timeout = 75
         config.accesslog = None
         config.errorlog = "-"
+        if workers > 1:
+            return _own_listeners(config, target, workers)
         return run(config)
     if server == "uvicorn":
         import uvicorn
@@ -45,6 +47,39 @@ def main() -> int:
                 "--loop", loop, "--http", "1", "--log-level", "warning", target]  # fmt: skip
         os.execvp(os.path.join(os.path.dirname(sys.executable), "granian"), args)
     raise SystemExit(f"unknown server {server!r}")
+
+
+def _own_listeners(config, target: str, workers: int) -> int:
+    """Several hypercorn workers as `session-svc serve` runs them (session_svc/server.py): each on
+    its own SO_REUSEPORT listener, so the ceiling and our app share connections out the same way."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_one_worker, args=(config, target)) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    return max(process.exitcode or 0 for process in processes)
+
+
+def _one_worker(config, target: str) -> None:
+    import asyncio
+    import importlib
+
+    from hypercorn.asyncio.run import worker_serve
+    from hypercorn.utils import wrap_app
+
+    module, _, attr = target.partition(":")
+    app = getattr(importlib.import_module(module), attr)
+    sockets = config.create_sockets()  # config.workers > 1: SO_REUSEPORT
+    factory = None
+    if config.worker_class == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(worker_serve(wrap_app(app, config.wsgi_max_body_size, "asgi"), config, sockets=sockets))
 
 
 if __name__ == "__main__":

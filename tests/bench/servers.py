@@ -216,13 +216,17 @@ def ours(
     worker_class: str | None = None,
     server: str = "hypercorn",
     loop: str = "asyncio",
+    agno_server: str | None = None,
 ) -> Server:
-    """Our service. On hypercorn through the real `session-svc serve` (defaults unless overridden)."""
+    """Our service. On hypercorn through the real `session-svc serve` (defaults unless overridden);
+    `agno_server="uvicorn"` is the product's option (AGNO_SERVER), also through `session-svc serve`."""
     env = {
         "AGNO_PG_DSN": dsn,
         "AGNO_SERVICE_PORT": str(port),
         "AGNO_SERVICE_HOST": "127.0.0.1",
     }
+    if agno_server is not None:
+        env["AGNO_SERVER"] = agno_server
     if workers is not None:
         env["AGNO_WORKERS"] = str(workers)
     if worker_class is not None:

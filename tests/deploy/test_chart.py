@@ -203,7 +203,7 @@ def test_dsn_map_auth_autoscaling_and_ingress():
     assert "AGNO_PG_DSN" not in env
     config = manifests[("ConfigMap", FULLNAME)]["data"]
     assert config["AGNO_DEFAULT_DB_ID"] == "main"
-    assert config["AGNO_WORKERS"] == "2"
+    assert config["AGNO_WORKERS"] == "2" and config["AGNO_SERVER"] == "uvicorn"
     assert config["CORS_ORIGIN_LIST"] == "https://app.example.com"
     assert config["AGNO_TRUSTED_PROXIES"] == "10.0.0.0/8"
 
@@ -310,12 +310,13 @@ def manifests_checksum(manifests: dict) -> dict:
         (("--set", "config.dsn=x", "--set", "terminationGracePeriodSeconds=60"),
          "must be longer than settings.requestTimeout"),
         (("--set", "config.dsn=x", "--set", "settings.workers=0"), "/settings/workers"),
+        (("--set", "config.dsn=x", "--set", "settings.server=granian"), "/settings/server"),
         (("--set", "config.dsn=x", "--set", "probe=1"), "additional properties 'probe' not allowed"),
         (("--set", "config.dsn=x", "--set", "readinessProbe.httpGet.path=readyz"), "/readinessProbe/httpGet/path"),
     ],
     ids=["no-dsn", "dsn-and-map", "existing-without-key", "existing-and-inline", "default-not-in-map",
          "map-without-default", "isolation-without-jwt", "authorization-without-jwt",
-         "grace-too-short", "schema-minimum", "schema-unknown-key", "schema-path"],
+         "grace-too-short", "schema-minimum", "schema-enum", "schema-unknown-key", "schema-path"],
 )
 def test_refuses_unworkable_values(args: tuple[str, ...], message: str):
     proc = helm("template", RELEASE, str(CHART), *args, check=False)

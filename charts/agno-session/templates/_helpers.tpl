@@ -179,6 +179,7 @@ AGNO_DB_SCHEMA: {{ $s.dbSchema | quote }}
 AGNO_SESSION_TABLE: {{ $s.sessionTable | quote }}
 AGNO_RUNS_TABLE: {{ $s.runsTable | quote }}
 AGNO_WORKERS: {{ $s.workers | int64 | quote }}
+AGNO_SERVER: {{ $s.server | quote }}
 AGNO_POOL_MIN_SIZE: {{ $s.poolMinSize | int64 | quote }}
 AGNO_POOL_MAX_SIZE: {{ $s.poolMaxSize | int64 | quote }}
 AGNO_PG_CONNECT_TIMEOUT: {{ $s.connectTimeout | quote }}
