@@ -75,3 +75,13 @@ def test_targets_report_misses():
     results = {name: (ok, measured) for name, ok, measured in report.targets(agg, rows)}
     assert results["list ≥ 10× AgentOS"] == (False, "4.29×")
     assert results["ours p99 < AgentOS p50 on every read"] == (False, "missed: list")
+
+
+def test_scale_names_the_indexes_migrate_creates():
+    from bench import scale
+
+    from session_svc.db.migrate import EXTRA_SESSION_INDEXES
+
+    names = scale.extra_index_names()
+    assert len(names) == len(EXTRA_SESSION_INDEXES)
+    assert names[0] == "idx_agno_sessions_user_id_updated_at"

@@ -44,7 +44,7 @@ PORT = 18301
 def extra_index_names() -> list[str]:
     from session_svc.db.migrate import EXTRA_SESSION_INDEXES, _index_name
 
-    return [_index_name("agno_sessions", cols) for cols in EXTRA_SESSION_INDEXES]
+    return [_index_name("agno_sessions", cols) for cols, _expression in EXTRA_SESSION_INDEXES]
 
 
 def prepare_templates(dsn: str) -> None:
