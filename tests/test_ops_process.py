@@ -345,7 +345,11 @@ def _tcp_sockets_on_port(port: int) -> dict[int, str]:
 
 def _socket_inodes(pid: int) -> set[int]:
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the process is gone
+        return inodes
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
@@ -363,14 +367,23 @@ def test_workers_listen_on_their_own_sockets_and_share_connections(
     """AGNO_WORKERS=2: each worker listens on its own SO_REUSEPORT socket, so the kernel spreads a
     burst of connections over both (on one shared socket, the first worker to wake took them all)."""
     service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SERVER": server})
-    workers = [pid for pid in _children(service.proc.pid) if _socket_inodes(pid)]
 
-    def listening(pid: int) -> set[int]:
+    def listeners() -> dict[int, set[int]]:
+        """child pid -> its listening sockets on the port (a worker listens once its app started)."""
         states = _tcp_sockets_on_port(service.port)
-        return {inode for inode in _socket_inodes(pid) if states.get(inode) == "0A"}
+        found = {}
+        for pid in _children(service.proc.pid):
+            inodes = {inode for inode in _socket_inodes(pid) if states.get(inode) == "0A"}
+            if inodes:
+                found[pid] = inodes
+        return found
 
-    assert _wait_for(lambda: sum(bool(listening(pid)) for pid in workers) == 2, 10)
-    assert len(workers) == 2 and listening(workers[0]).isdisjoint(listening(workers[1]))
+    # /healthz answered once one worker was up; the other may still be importing.
+    assert _wait_for(lambda: len(listeners()) == 2, 30), listeners()
+    by_worker = listeners()
+    workers = list(by_worker)
+    first, second = by_worker.values()
+    assert first.isdisjoint(second)
     clients = [socket.create_connection(("127.0.0.1", service.port)) for _ in range(32)]
     try:
         for sock in clients:  # one request each, so every connection has been accepted
