@@ -106,7 +106,9 @@ def _check_depth(value: Any) -> None:
 def _is_clean(value: Any, depth: int = 1) -> bool:
     """Fast check of a kept value (the common case): finite floats, encodable strings, depth bound.
 
-    Recursion is bounded by MAX_VALUE_DEPTH (it stops descending past it).
+    Recursion is bounded by MAX_VALUE_DEPTH (it stops descending past it). The member check is
+    written out for dict values and for list items rather than called: it runs on every value of
+    every write body, and a helper would add a Python call per value.
     """
     if depth > MAX_VALUE_DEPTH:
         return False
