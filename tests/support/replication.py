@@ -89,7 +89,13 @@ def _prepare_binaries() -> None:
 
 def _run(args: list[str], timeout: float = 60) -> None:
     result = subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, env={**os.environ, "LC_ALL": "C"}, **_run_as_postgres_user()
+        args,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "LC_ALL": "C"},
+        **_run_as_postgres_user(),
     )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -165,7 +171,16 @@ class ReplicatedPair:
         primary = PgServer(folder / "primary", free_port())
         standby = PgServer(folder / "standby", free_port())
         _run(
-            [_bin("initdb"), "-D", str(primary.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"]
+            [
+                _bin("initdb"),
+                "-D",
+                str(primary.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ]
         )
         with open(primary.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(_CONF.format(port=primary.port))
@@ -200,9 +215,7 @@ class ReplicatedPair:
         (lsn,) = self.primary.execute("SELECT pg_current_wal_insert_lsn()::text")[0]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            rows = self.standby.execute(
-                "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,), dbname=dbname
-            )
+            rows = self.standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,), dbname=dbname)
             if rows and rows[0][0]:
                 return
             time.sleep(0.02)
