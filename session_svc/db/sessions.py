@@ -108,10 +108,20 @@ async def list_sessions(
         cur = await conn.execute(stmt, params)
         rows = await cur.fetchall()
     total = rows[0]["total_count"] if rows else 0
-    page = [merge_runs(row) for row in rows if row["session_id"] is not None]
-    for row in page:
-        del row["total_count"]
+    page = [_list_row(row) for row in rows if row["session_id"] is not None]
     return page, total
+
+
+def _list_row(row: Row) -> Row:
+    """A list row with the `runs` its session_name rule reads: the statement's `name_run` as a
+    one-run list (sql/sessions_page.sql picks it), or, for a row with legacy runs, all runs merged."""
+    del row["total_count"]
+    name_run = row.pop("name_run")
+    if row["legacy_runs"] is not None:
+        return merge_runs(row)
+    del row["legacy_runs"]
+    row["runs"] = [name_run] if name_run is not None else []
+    return row
 
 
 def _page_slots(variant: tuple[Any, ...]) -> dict[str, sql.Composable]:

@@ -369,6 +369,61 @@ def fix_rows():
     return [multimodal, odd_content, bad_summary, wf_null_data, no_ids, null_metrics, null_media]
 
 
+def name_rows():
+    """Unnamed sessions for the list's session_name rule (agno/os/utils.py: get_session_name): which
+    run and which value it stops at. tests/test_list_names.py replays them through PostgreSQL."""
+
+    def agent(sid, *runs, session_type="agent", **columns):
+        stamped = [jsonb({"run_id": f"{sid}-{i}", "created_at": T0 + i, **r}) for i, r in enumerate(runs)]
+        return row(sid, session_type, stamped, **{"agent_id": "a"} if session_type == "agent" else {}, **columns)
+
+    def user(content):
+        return {"role": "user", "content": content}
+
+    def workflow(sid, *runs, workflow_data={"name": "Pipe"}):  # noqa: B006 - read only
+        stamped = [jsonb({"run_id": f"{sid}-{i}", "workflow_id": "wf", "created_at": T0 + i, **r}) for i, r in enumerate(runs)]
+        return row(sid, "workflow", stamped, workflow_id="wf", workflow_data=workflow_data)
+
+    return [
+        # runs that yield nothing are skipped: no user message with truthy content and no input
+        agent("name-skip-runs",
+              {"agent_id": "a", "messages": [{"role": "assistant", "content": "a"}, user("")]},
+              {"agent_id": "a", "messages": [user(0), user([]), user({}), user(False), user(None), {"role": "user"}], "input": None},
+              {"agent_id": "a", "messages": [], "input": {"input_content": "third"}}),
+        agent("name-later-user-message", {"agent_id": "a", "messages": [{"role": "system", "content": "s"}, user(""), {"role": "User", "content": "case"}, user("second user"), user("third")]}),
+        agent("name-message-beats-input", {"agent_id": "a", "messages": [user("from message")], "input": {"input_content": "from input"}}),
+        # an input stops the scan even when it renders empty
+        agent("name-empty-input-stops", {"agent_id": "a", "input": ""}, {"agent_id": "a", "messages": [user("later")]}),
+        agent("name-list-input-user", {"agent_id": "a", "input": [{"role": "user", "content": "from list"}, {"role": "user", "content": "no"}]}),
+        agent("name-list-input-repr", {"agent_id": "a", "input": ["a", 1, None, True]}),
+        agent("name-number-input", {"agent_id": "a", "input": 5}),
+        agent("name-float-input", {"agent_id": "a", "input": 1.5}),
+        agent("name-bool-input", {"agent_id": "a", "input": True}),
+        agent("name-string-input", {"agent_id": "a", "input": "plain ✓ \"quoted\""}),
+        agent("name-nested-input", {"agent_id": "a", "input": {"input_content": "q", "images": [{"id": "i", "url": "https://x/i.png"}], "z": {"é": [1, 2]}}}),
+        agent("name-no-runs-yield", {"agent_id": "a", "content": "no messages, no input"}),
+        agent("name-escapes", {"agent_id": "a", "messages": [user("tab\there\nnew line \\ \u2028 \U0001f600")]}),
+        # teams: runs with a truthy agent_id (member runs) are skipped
+        agent("name-team-members-only", {"agent_id": "m1", "messages": [user("member")]}, {"agent_id": "m2", "input": "member input"},
+              session_type="team", team_id="t"),
+        agent("name-team-falsy-agent-id", {"agent_id": "m1", "messages": [user("member")]}, {"agent_id": "", "team_id": "t", "messages": [user("team level")]},
+              session_type="team", team_id="t"),
+        agent("name-team-input", {"agent_id": "m1", "input": "member"}, {"team_id": "t", "input": {"input_content": "team input"}},
+              session_type="team", team_id="t"),
+        agent("name-agent-keeps-member-runs", {"agent_id": "m1", "messages": [user("member first")]}, {"messages": [user("own")]}),
+        # workflows: only the first run counts; a string or object input, else workflow_data.name
+        workflow("name-wf-dict-input", {"input": {"topic": "Crème", "n": [1, 2.5], "b": None}}, {"input": "second"}),
+        workflow("name-wf-no-input", {"content": "x"}, {"input": "second"}),
+        workflow("name-wf-null-input", {"input": None}),
+        workflow("name-wf-bool-input", {"input": False}),
+        workflow("name-wf-float-input", {"input": 2.5}),
+        workflow("name-wf-empty-string-input", {"input": ""}),
+        workflow("name-wf-no-runs"),
+        workflow("name-wf-nameless-data", {"input": None}, workflow_data={"steps": []}),
+        workflow("name-wf-step-run-first", {"agent_id": "step", "parent_run_id": "p", "input": {"input_content": "step input"}}, {"input": "wf input"}),
+    ]
+
+
 def fill_stable_ids(r: dict) -> dict:
     """The values our fix gives to messages stored without id/created_at."""
     r = copy.deepcopy(r)
@@ -507,6 +562,8 @@ def all_cases():
     # single-run lookups that fail
     cases.append(case("run-missing:agent-sess-1", "single_run", agent, run_id="nope"))
     cases.append(case("run-none:empty-sess", "single_run", edges[0], run_id="nope"))
+    for r in name_rows():
+        cases.append(case(f"list:{r['session_id']}", "list_item", r))
     # deliberate fixes: AgentOS 500s (or random values) recorded for the test to check our rule
     for r in fixes:
         sid = r["session_id"]
