@@ -98,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            await app.state.metrics.close()
             await registry.close()
 
     metrics = Metrics()

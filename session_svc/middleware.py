@@ -50,12 +50,23 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 class RequestInfo:
-    __slots__ = ("client_ip", "exc_info", "extra_headers", "request_id", "response_bytes", "route", "status")
+    __slots__ = (
+        "client_ip",
+        "exc_info",
+        "extra_headers",
+        "request_id",
+        "response_bytes",
+        "route",
+        "route_scope",
+        "status",
+    )
 
     def __init__(self, request_id: str, client_ip: str | None) -> None:
         self.request_id = request_id
         self.client_ip = client_ip
         self.route: str | None = None
+        # The scope the router fills in (CaptureRoute's), to read the route before the handler returns.
+        self.route_scope: Scope | None = None
         self.status = 0
         self.response_bytes = 0
         self.exc_info: ExcInfo | None = None
@@ -230,6 +241,16 @@ class RequestContext:
         token = request_id_var.set(request_id)
         header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
 
+        observed = False
+
+        def observe() -> None:
+            nonlocal observed
+            if not observed:
+                observed = True
+                self.metrics.in_flight.dec()
+                route = info.route or _routed_template(info) or UNMATCHED_ROUTE
+                self.metrics.observe(route, scope["method"], info.status or 500, time.perf_counter() - started)
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 info.status = message["status"]
@@ -237,6 +258,10 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", ()), *info.extra_headers, header]
             elif message["type"] == "http.response.body":
                 info.response_bytes += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Counted before the last byte leaves: a client that has its answer (and scrapes
+                    # another worker next) always finds it counted.
+                    observe()
             await send(message)
 
         self.metrics.in_flight.inc()
@@ -254,11 +279,8 @@ class RequestContext:
                 info.status = 500
             raise
         finally:
-            self.metrics.in_flight.dec()
-            elapsed = time.perf_counter() - started
-            route = info.route or UNMATCHED_ROUTE
-            self.metrics.observe(route, scope["method"], info.status or 500, elapsed)
-            self._log(scope, info, route, elapsed)
+            observe()
+            self._log(scope, info, info.route or UNMATCHED_ROUTE, time.perf_counter() - started)
             request_id_var.reset(token)
 
     def _log(self, scope: Scope, info: RequestInfo, route: str, elapsed: float) -> None:
@@ -415,13 +437,21 @@ class CaptureRoute:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        info = request_info(scope)
+        if info is not None:
+            info.route_scope = scope  # Starlette's router writes "route" into this very dict
         try:
             await self.app(scope, receive, send)
         finally:
             route = scope.get("route")
-            info = request_info(scope)
             if info is not None and route is not None:
                 info.route = getattr(route, "path", None)
+
+
+def _routed_template(info: RequestInfo) -> str | None:
+    """The matched route template while the handler still runs (CaptureRoute records it after)."""
+    route = info.route_scope.get("route") if info.route_scope is not None else None
+    return getattr(route, "path", None) if route is not None else None
 
 
 async def _send_error(send: Send, error: HTTPError, close: bool = False) -> None:

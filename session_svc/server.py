@@ -26,7 +26,6 @@ import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
-from multiprocessing.connection import wait
 from multiprocessing.synchronize import Event
 from typing import Any
 
@@ -99,9 +98,11 @@ def serve_in_process(config: Any, settings: Settings) -> int:
 
 
 def serve_workers(config: Any, settings: Settings) -> int:
-    """AGNO_WORKERS > 1: spawned workers share the listening sockets; this process only turns a
-    signal into the shared stop event and waits for them. A worker that dies takes the others down
-    (exit 1), as hypercorn does."""
+    """AGNO_WORKERS > 1: spawned workers, each on its own listener; this process supervises them
+    (supervisor.py: replaces a worker that dies, stops on a crash loop) and turns a signal into
+    their shared stop event."""
+    from .supervisor import Supervisor, metrics_directory
+
     context = multiprocessing.get_context("spawn")
     sockets = config.create_sockets()
     # The parent's sockets reserve the port (and fail fast if it is taken). Each worker then
@@ -116,37 +117,20 @@ def serve_workers(config: Any, settings: Settings) -> int:
         shared = sockets
     stop = context.Event()
     config.graceful_timeout = _delays(settings)[1]
-    # Workers inherit "ignore": a Ctrl-C or a signal sent to the whole process group must not kill
-    # them mid-request; the parent's stop event drives their shutdown.
-    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
-    workers = [
-        context.Process(target=_worker_main, kwargs={"config": config, "sockets": shared, "stop": stop, "parent": os.getpid()})
-        for _ in range(settings.workers)
-    ]
+
+    def new_worker() -> Any:
+        return context.Process(
+            target=_worker_main, kwargs={"config": config, "sockets": shared, "stop": stop, "parent": os.getpid()}
+        )
+
     try:
-        for process in workers:
-            process.start()
+        with metrics_directory() as metrics_dir:
+            # grace, plus pool close and process exit
+            supervisor = Supervisor(new_worker, settings.workers, stop, settings.shutdown_grace + 15, metrics_dir)
+            return supervisor.run()
     finally:
-        for signum in previous:
-            signal.signal(signum, lambda *_: stop.set())
-    wait([process.sentinel for process in workers])  # returns on the first exit (PEP 475 retries)
-    failed_early = not stop.is_set()
-    stop.set()
-    deadline = settings.shutdown_grace + 15  # grace, plus pool close and process exit
-    for process in workers:
-        process.join(deadline)
-        if process.is_alive():
-            logger.error("worker %s did not stop in time; terminating it", process.pid)
-            process.terminate()
-            process.join(5)
-    for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
-        sock.close()
-    codes = [process.exitcode for process in workers]
-    if failed_early or any(code != 0 for code in codes):
-        logger.error("worker exit codes: %s", codes)
-        return 1
-    logger.info("stopped")
-    return 0
+        for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
+            sock.close()
 
 
 def _reuse_port_binds(config: Any, sockets: Any) -> list[str] | None:
@@ -172,6 +156,8 @@ def _worker_main(config: Any, sockets: Any, stop: Event, parent: int) -> None:
     from .logging import configure_logging
     from .settings import load_settings
 
+    # Started with SIGINT/SIGTERM ignored and blocked (supervisor.py): keep them ignored, unblocked.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
     if sockets is None:
         sockets = config.create_sockets()  # SO_REUSEPORT on the parent's address
 
