@@ -103,7 +103,7 @@ def serve_workers(config: Any, settings: Settings) -> int:
     their shared stop event."""
     from .supervisor import Supervisor, metrics_directory
 
-    context = multiprocessing.get_context("spawn")
+    context = _worker_context(settings)
     sockets = config.create_sockets()
     # The parent's sockets reserve the port (and fail fast if it is taken). Each worker then
     # listens on its own SO_REUSEPORT socket, so the kernel spreads new connections over the
@@ -120,7 +120,7 @@ def serve_workers(config: Any, settings: Settings) -> int:
 
     def new_worker() -> Any:
         return context.Process(
-            target=_worker_main, kwargs={"config": config, "sockets": shared, "stop": stop, "parent": os.getpid()}
+            target=_worker_main, kwargs={"config": config, "sockets": shared, "stop": stop}
         )
 
     try:
@@ -131,6 +131,22 @@ def serve_workers(config: Any, settings: Settings) -> int:
     finally:
         for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
             sock.close()
+
+
+def _worker_context(settings: Settings) -> Any:
+    """Workers fork from a fork server that has imported the app once (where the platform has one),
+    so a replacement worker serves in a fraction of a second: a freshly spawned interpreter spent
+    1.5-3.5 s importing on the loaded 2-core test machine. The fork server is started by the first
+    worker's start, after the parent has exported the embedded DSN and the metrics directory, and
+    it imports only modules: no event loop, thread or connection exists there to be forked."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    preload = ["session_svc.app", "session_svc.server", "hypercorn.asyncio.run"]
+    if settings.server == "uvicorn":
+        preload += ["session_svc.uvicorn_worker", "uvloop"]
+    context.set_forkserver_preload(preload)
+    return context
 
 
 def _reuse_port_binds(config: Any, sockets: Any) -> list[str] | None:
@@ -148,7 +164,7 @@ def _reuse_port_binds(config: Any, sockets: Any) -> list[str] | None:
     return binds
 
 
-def _worker_main(config: Any, sockets: Any, stop: Event, parent: int) -> None:
+def _worker_main(config: Any, sockets: Any, stop: Event) -> None:
     """One spawned worker: settings from the environment (the parent exported the embedded
     server's DSN), its own pools, its own listener (see serve_workers) unless `sockets` are shared,
     and a shutdown trigger that polls the shared stop event."""
@@ -156,6 +172,7 @@ def _worker_main(config: Any, sockets: Any, stop: Event, parent: int) -> None:
     from .logging import configure_logging
     from .settings import load_settings
 
+    parent = os.getppid()  # the supervisor, or the fork server (which exits with it)
     # Started with SIGINT/SIGTERM ignored and blocked (supervisor.py): keep them ignored, unblocked.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
     if sockets is None:

@@ -330,7 +330,12 @@ def test_sigterm_with_several_workers(ops_dsn: str, start_service: Callable[[dic
 
 
 def _children(pid: int) -> list[int]:
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """Every descendant of `pid` (workers are forked by a fork server, the parent's child)."""
+    try:
+        children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # gone meanwhile
+        return []
+    return [*children, *(grandchild for child in children for grandchild in _children(child))]
 
 
 def _tcp_sockets_on_port(port: int) -> dict[int, str]:

@@ -21,17 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+import test_ops_process
 from conftest import create_database
-from test_ops_process import (  # noqa: F401  (start_service is a fixture)
-    Service,
-    _children,
-    _free_port,
-    _socket_inodes,
-    _tcp_sockets_on_port,
-    _wait_for,
-    start_service,
-)
+from prometheus_client.parser import text_string_to_metric_families
+from test_ops_process import Service, _children, _free_port, _socket_inodes, _tcp_sockets_on_port, _wait_for
 
 from session_svc.db.migrate import migrate_database
 from session_svc.settings import DatabaseConfig, load_settings
@@ -39,6 +32,7 @@ from session_svc.settings import DatabaseConfig, load_settings
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
 
 REQUESTS = 120
+start_service = test_ops_process.start_service  # the fixture: processes stopped by PID afterwards
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +168,9 @@ def test_a_killed_worker_is_replaced_while_the_other_keeps_serving(
     victim = next(iter(first_workers))
     killed_at = time.monotonic()
     os.kill(victim, signal.SIGKILL)
-    replaced = _wait_for(lambda: len(_listening_workers(service)) == 2 and victim not in _listening_workers(service), 10, 0.02)
+    replaced = _wait_for(
+        lambda: len(_listening_workers(service)) == 2 and victim not in _listening_workers(service), 10, 0.02
+    )
     replaced_after = time.monotonic() - killed_at
     assert replaced, service.log_text()
     # It serves: connections keep arriving until one is accepted by the new worker and answered.
@@ -211,12 +207,17 @@ def test_a_killed_worker_is_replaced_while_the_other_keeps_serving(
 
 
 def test_a_crash_loop_stops_the_service_with_one_line(ops_dsn: str, tmp_path: Path) -> None:
-    # A worker that dies at once on every start: spawned workers run `python -c ... --multiprocessing-fork`,
-    # and this sitecustomize kills exactly those, before they import anything of ours.
+    # A worker that dies at once on every start. Workers are forked (os.fork) by the fork server;
+    # nothing else in the service uses os.fork (subprocesses are fork-exec'd), so this
+    # sitecustomize kills exactly the workers, before they run anything of ours. (Where workers
+    # are spawned instead, they run `python -c ... --multiprocessing-fork`.)
     (tmp_path / "sitecustomize.py").write_text(
         "import os, signal, sys\n"
-        "if '--multiprocessing-fork' in sys.argv:\n"
+        "def _die():\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "os.register_at_fork(after_in_child=_die)\n"
+        "if '--multiprocessing-fork' in sys.argv:\n"
+        "    _die()\n"
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("AGNO_")}
     env.update(
@@ -227,7 +228,7 @@ def test_a_crash_loop_stops_the_service_with_one_line(ops_dsn: str, tmp_path: Pa
         AGNO_SERVICE_PORT=str(_free_port()),
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "session_svc", "serve"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "session_svc", "serve"], check=False, env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 1, proc.stderr
     crash_lines = [line for line in proc.stderr.splitlines() if "crash loop" in line]
