@@ -76,11 +76,21 @@ class ServedApp:
         raise RuntimeError(f"server not ready after {self.ready_timeout}s:\n{self.log()}")
 
     def worker_pids(self) -> list[int]:
-        """The worker processes hypercorn spawned (children of the serve process)."""
+        """The worker processes: children of the fork server the serve process started (or, where
+        workers are spawned, its children running spawn_main; not the resource tracker)."""
         assert self.process is not None
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        # multiprocessing also starts a resource tracker: count only the spawned workers.
-        return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+        def children(pid: int) -> list[int]:
+            return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+        workers = []
+        for child in children(self.process.pid):
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"multiprocessing.forkserver" in cmdline:
+                workers += children(child)
+            elif b"spawn_main" in cmdline:
+                workers.append(child)
+        return workers
 
     def log(self) -> str:
         return Path(self._log.name).read_text(errors="replace")[-5000:]
