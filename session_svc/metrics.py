@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,8 @@ RESTARTS_NAME = "agno_session_worker_restarts"
 RESTARTS_HELP = "Workers started to replace one that exited unexpectedly."
 
 # The labels of every agno_session_db_* family, and (name, help, multiprocess mode) of its gauges.
-DB_LABELS = ("db_id",)
+# `pool` is "primary", or "replica-N" for the N-th configured read replica (db/replicas.py).
+DB_LABELS = ("db_id", "pool")
 DB_GAUGES = (
     ("agno_session_db_pool_size", "Connections in the pool (open or opening).", "livesum"),
     ("agno_session_db_pool_in_use", "Pooled connections checked out by requests.", "livesum"),
@@ -64,6 +66,9 @@ DB_GAUGES = (
     ("agno_session_db_pool_waiting", "Requests waiting for a pooled connection.", "livesum"),
     ("agno_session_db_up", "1 while the database answers, 0 while it is marked down.", "livemin"),
 )
+# Replicas only; the worst worker's view in multiprocess mode (each worker runs its own probe).
+LAG_NAME = "agno_session_db_replica_lag_seconds"
+LAG_HELP = "Age of the newest primary WAL position the replica has replayed (NaN until measured)."
 DB_ERRORS_NAME = "agno_session_db_errors"
 DB_ERRORS_HELP = "Database errors by kind: unavailable, pool_timeout, statement_timeout, other."
 FAULT_KINDS = ("unavailable", "pool_timeout", "statement_timeout", "other")
@@ -73,19 +78,26 @@ def multiprocess_directory() -> str | None:
     return os.environ.get(MULTIPROCESS_DIR_ENV) or None
 
 
-def database_figures(db: Database) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """(labels, values in DB_GAUGES order) of one database, read from its pool now."""
-    stats = db.pool.get_stats()
-    size = stats.get("pool_size", 0)
-    idle = stats.get("pool_available", 0)
-    values = (size, max(0, size - idle), idle, stats.get("pool_max", 0), stats.get("requests_waiting", 0))
-    return (db.db_id,), (*values, 0 if db.health.down else 1)
+def database_figures(db: Database) -> Iterator[tuple[tuple[str, ...], tuple[float, ...]]]:
+    """(labels, values in DB_GAUGES order) of each pool of one database, read from the pools now."""
+    for pool_label, pool, is_up, _ in db.pools():
+        stats = pool.get_stats()
+        size = stats.get("pool_size", 0)
+        idle = stats.get("pool_available", 0)
+        values = (size, max(0, size - idle), idle, stats.get("pool_max", 0), stats.get("requests_waiting", 0))
+        yield (db.db_id, pool_label), (*values, 1 if is_up else 0)
 
 
 def database_errors(db: Database) -> Iterator[tuple[tuple[str, ...], int]]:
-    """(labels with kind, count so far) of one database's faults."""
-    for kind in FAULT_KINDS:
-        yield (db.db_id, kind), db.fault_counts.get(kind, 0)
+    """(labels with kind, count so far) of each pool's faults."""
+    for pool_label, _, _, fault_counts in db.pools():
+        for kind in FAULT_KINDS:
+            yield (db.db_id, pool_label, kind), fault_counts.get(kind, 0)
+
+
+def replica_lags(db: Database) -> Iterator[tuple[tuple[str, ...], float]]:
+    for replica in db.replicas.replicas if db.replicas is not None else ():
+        yield (db.db_id, replica.pool_label), replica.lag if replica.lag is not None else math.nan
 
 
 class Metrics:
@@ -181,13 +193,16 @@ class _DatabaseCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         gauges = [GaugeMetricFamily(name, help_text, labels=list(DB_LABELS)) for name, help_text, _ in DB_GAUGES]
         errors = CounterMetricFamily(DB_ERRORS_NAME, DB_ERRORS_HELP, labels=[*DB_LABELS, "kind"])
+        lag = GaugeMetricFamily(LAG_NAME, LAG_HELP, labels=list(DB_LABELS))
         for db in self._databases():
-            labels, values = database_figures(db)
-            for gauge, value in zip(gauges, values, strict=True):
-                gauge.add_metric(list(labels), value)
+            for labels, values in database_figures(db):
+                for gauge, value in zip(gauges, values, strict=True):
+                    gauge.add_metric(list(labels), value)
             for error_labels, count in database_errors(db):
                 errors.add_metric(list(error_labels), count)
-        yield from (*gauges, errors)
+            for lag_labels, seconds in replica_lags(db):
+                lag.add_metric(list(lag_labels), seconds)
+        yield from (*gauges, errors, lag)
 
 
 class _SharedDatabaseFigures:
@@ -200,13 +215,16 @@ class _SharedDatabaseFigures:
             for name, help_text, mode in DB_GAUGES
         ]
         self._errors = Counter(DB_ERRORS_NAME, DB_ERRORS_HELP, (*DB_LABELS, "kind"), registry=registry)
+        self._lag = Gauge(LAG_NAME, LAG_HELP, DB_LABELS, registry=registry, multiprocess_mode="livemax")
         self._errors_written: dict[tuple[str, ...], int] = {}
 
     def update(self, databases: Iterable[Database]) -> None:
         for db in databases:
-            labels, values = database_figures(db)
-            for gauge, value in zip(self._gauges, values, strict=True):
-                gauge.labels(*labels).set(value)
+            for labels, values in database_figures(db):
+                for gauge, value in zip(self._gauges, values, strict=True):
+                    gauge.labels(*labels).set(value)
+            for lag_labels, seconds in replica_lags(db):
+                self._lag.labels(*lag_labels).set(seconds)
             for error_labels, count in database_errors(db):
                 written = self._errors_written.get(error_labels)
                 if written is None or count > written:

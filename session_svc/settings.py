@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .auth.config import AuthConfig
+    from .replica_settings import ReplicaSettings
 
 DEFAULT_PORT = 8080
 DEFAULT_EMBEDDED_DIR = "./.data/pg"
@@ -28,6 +29,8 @@ class ConfigError(Exception):
 class DatabaseConfig:
     db_id: str
     dsn: str
+    # Read replicas of this database (AGNO_PG_READ_DSN / AGNO_SESSION_READ_DSN_MAP), in order.
+    read_dsns: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Settings:
     docs_enabled: bool = True
     # JWT / security key / service accounts / user isolation (auth/config.py, contract §6).
     auth: AuthConfig = dataclasses.field(default_factory=lambda: _auth_config({}))
+    # AGNO_REPLICA_MAX_LAG and the replica pools' sizes (replica_settings.py).
+    replicas: ReplicaSettings = dataclasses.field(default_factory=lambda: _replica_settings({}, 2, 10))
 
     @property
     def embedded(self) -> bool:
@@ -206,8 +211,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if pool_min > pool_max:
         raise ConfigError(f"AGNO_POOL_MIN_SIZE ({pool_min}) exceeds AGNO_POOL_MAX_SIZE ({pool_max})")
     request_timeout = _seconds(env, "AGNO_REQUEST_TIMEOUT", 60.0)
+    from .replica_settings import read_dsns  # imported late: it imports this module's helpers
+
+    databases = tuple(DatabaseConfig(d.db_id, normalize_dsn(d.dsn)) for d in databases)
     return Settings(
-        databases=tuple(DatabaseConfig(d.db_id, normalize_dsn(d.dsn)) for d in databases),
+        databases=read_dsns(env, databases, from_map=bool(env.get("AGNO_SESSION_DSN_MAP", "").strip())),
         default_db_id=default_db_id,
         port=_int(env, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0),
         host=env.get("AGNO_SERVICE_HOST", "").strip() or "0.0.0.0",
@@ -233,6 +241,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cors_origins=_origin_list(env, "CORS_ORIGIN_LIST"),
         docs_enabled=_bool(env, "DOCS_ENABLED", True),
         auth=_auth_config(env),
+        replicas=_replica_settings(env, pool_min, pool_max),
     )
 
 
@@ -250,6 +259,12 @@ def _auth_config(env: Mapping[str, str]) -> AuthConfig:
     from .auth.config import load_auth_config  # imported late: the auth package imports this module
 
     return load_auth_config(env)
+
+
+def _replica_settings(env: Mapping[str, str], pool_min: int, pool_max: int) -> ReplicaSettings:
+    from .replica_settings import replica_settings
+
+    return replica_settings(env, pool_min, pool_max)
 
 
 def _runs_table(env: Mapping[str, str]) -> str:

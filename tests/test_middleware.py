@@ -397,7 +397,7 @@ def test_statement_timeout_backstop_answers_504(ops_dsn: str) -> None:
         finally:
             lock.release()
         metrics = client.get("/metrics").text
-        assert 'agno_session_db_errors_total{db_id="default",kind="statement_timeout"} 1.0' in metrics
+        assert 'agno_session_db_errors_total{db_id="default",kind="statement_timeout",pool="primary"} 1.0' in metrics
 
 
 def test_pool_exhaustion_answers_503_with_retry_after(ops_dsn: str) -> None:
@@ -440,8 +440,8 @@ def test_unreachable_database_is_503_fast_and_isolated(pg_dsn: str) -> None:
         assert ready.status_code == 503 and ready.json()["failing_db_ids"] == ["gone"]
         assert client.get("/healthz").status_code == 200
         metrics = client.get("/metrics").text
-        assert 'agno_session_db_up{db_id="gone"} 0.0' in metrics
-        assert 'agno_session_db_up{db_id="main"} 1.0' in metrics
+        assert 'agno_session_db_up{db_id="gone",pool="primary"} 0.0' in metrics
+        assert 'agno_session_db_up{db_id="main",pool="primary"} 1.0' in metrics
 
 
 def test_database_that_accepts_but_never_answers_is_503_within_the_connect_timeout(pg_dsn: str) -> None:
@@ -504,9 +504,9 @@ def test_metrics_exposition(pg_dsn: str) -> None:
     assert "BREW" not in text and "PROPFIND" not in text
     assert 'agno_session_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/sessions/{session_id}",status="404"}' in text
     for name in ("pool_size", "pool_in_use", "pool_idle", "pool_max", "pool_waiting"):
-        assert f'agno_session_db_{name}{{db_id="default"}}' in text
-    assert 'agno_session_db_pool_max{db_id="default"} 10.0' in text
-    assert 'agno_session_db_errors_total{db_id="default",kind="unavailable"} 0.0' in text
+        assert f'agno_session_db_{name}{{db_id="default",pool="primary"}}' in text
+    assert 'agno_session_db_pool_max{db_id="default",pool="primary"} 10.0' in text
+    assert 'agno_session_db_errors_total{db_id="default",kind="unavailable",pool="primary"} 0.0' in text
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def _assert_flaky_down(service: Service) -> None:
     ready = service.http.get("/readyz")
     assert ready.status_code == 503 and ready.json() == {"status": "unavailable", "failing_db_ids": ["flaky"]}
     assert service.http.get("/healthz").status_code == 200
-    assert 'agno_session_db_up{db_id="flaky"} 0.0' in service.http.get("/metrics").text
+    assert 'agno_session_db_up{db_id="flaky",pool="primary"} 0.0' in service.http.get("/metrics").text
 
 
 def _assert_flaky_recovers(service: Service) -> None:
@@ -267,8 +267,8 @@ def test_database_down_is_503_fast_isolated_and_recovers(
     _assert_flaky_recovers(service)
 
     metrics = service.http.get("/metrics").text
-    assert 'agno_session_db_up{db_id="flaky"} 1.0' in metrics
-    unavailable = [line for line in metrics.splitlines() if line.startswith('agno_session_db_errors_total{db_id="flaky",kind="unavailable"}')]
+    assert 'agno_session_db_up{db_id="flaky",pool="primary"} 1.0' in metrics
+    unavailable = [line for line in metrics.splitlines() if line.startswith('agno_session_db_errors_total{db_id="flaky",kind="unavailable",pool="primary"}')]
     assert unavailable and float(unavailable[0].split()[-1]) >= 6
     # Nothing about the server (host, socket, driver text) reached a client; the log names the db.
     assert any(line.get("message", "").startswith("db_id=flaky is available again") for line in service.log_lines())
@@ -480,5 +480,5 @@ def test_request_edges_against_a_real_process(ops_dsn: str, start_service: Calla
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "https://ui.example"
     metrics = http.get("/metrics").text
     assert 'agno_session_http_requests_total{method="GET",route="/sessions/{session_id}",status="500"} 1.0' in metrics
-    assert 'agno_session_db_errors_total{db_id="default",kind="pool_timeout"} 1.0' in metrics
+    assert 'agno_session_db_errors_total{db_id="default",kind="pool_timeout",pool="primary"} 1.0' in metrics
     assert http.get("/openapi.json").json()["info"]["title"] == "Agno AgentOS"

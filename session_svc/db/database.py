@@ -25,6 +25,7 @@ from ..settings import DatabaseConfig, Settings
 from . import queries
 from .faults import DatabaseBusy, GuardedPool
 from .health import DatabaseHealth
+from .replicas import MISS, Replica, ReplicaSet, read_on_replica
 
 logger = logging.getLogger("session_svc.db")
 
@@ -76,6 +77,26 @@ class Database:
         self._retiring: set[asyncio.Task[None]] = set()
         self.health = DatabaseHealth(self.db_id, self.dsn, settings.connect_timeout, self._replace_pool)
         self.pool = self._new_pool()
+        # GET routes read from these when configured (replicas.py); None: everything on the primary.
+        self.replicas: ReplicaSet | None = None
+        if config.read_dsns:
+            self.replicas = ReplicaSet(
+                self.db_id,
+                [
+                    Replica(
+                        self.db_id,
+                        index,
+                        dsn,
+                        self._new_replica_pool,
+                        settings.connect_timeout,
+                        settings.shutdown_grace,
+                    )
+                    for index, dsn in enumerate(config.read_dsns)
+                ],
+                self.dsn,
+                settings.replicas.max_lag,
+                settings.connect_timeout,
+            )
         self.sessions_ident = sql.Identifier(self.schema, self.session_table)
         self.runs_ident = sql.Identifier(self.schema, self.runs_table)
         self.has_legacy_runs = False
@@ -87,10 +108,30 @@ class Database:
 
     def _new_pool(self) -> GuardedPool:
         settings = self._settings
+        return self._pool_for(
+            self.dsn, settings.pool_min_size, settings.pool_max_size, "primary", self.health, self._on_fault
+        )
+
+    def _new_replica_pool(self, replica: Replica) -> GuardedPool:
+        replicas = self._settings.replicas
+        return self._pool_for(
+            replica.dsn, replicas.pool_min_size, replicas.pool_max_size, replica.pool_label, replica.health, replica.on_fault
+        )
+
+    def _pool_for(
+        self,
+        dsn: str,
+        min_size: int,
+        max_size: int,
+        role: str,
+        health: DatabaseHealth,
+        on_fault: Callable[[str, BaseException], None],
+    ) -> GuardedPool:
+        settings = self._settings
         return GuardedPool(
-            self.dsn,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
             timeout=settings.pool_timeout,
             open=False,
             configure=_configurer(settings.statement_timeout, settings.pg_prepare),
@@ -99,12 +140,13 @@ class Database:
                 "connect_timeout": max(2, round(settings.connect_timeout)),
                 "prepare_threshold": 2 if settings.pg_prepare else None,
                 "row_factory": dict_row,
-                "application_name": "agno-session",
+                # Replicas' connections are told apart in pg_stat_activity (and by the tests).
+                "application_name": "agno-session" if role == "primary" else "agno-session-read",
             },
-            name=f"agno-session-{self.db_id}",
+            name=f"agno-session-{self.db_id}" if role == "primary" else f"agno-session-{self.db_id}-{role}",
             db_id=self.db_id,
-            health=self.health,
-            on_fault=self._on_fault,
+            health=health,
+            on_fault=on_fault,
             # libpq waits at least 2 s for a connection; allow that plus a little.
             first_connect_wait=max(2.0, settings.connect_timeout) + 0.5,
         )
@@ -127,8 +169,12 @@ class Database:
         requests answer 503 until it is back."""
         await self.pool.open(wait=False)
         self.health.start()
+        if self.replicas is not None:
+            await self.replicas.open()
 
     async def close(self) -> None:
+        if self.replicas is not None:
+            await self.replicas.close()
         await self.health.close()
         await self.pool.close()
         if self._retiring:
@@ -160,6 +206,26 @@ class Database:
     async def ensure_facts(self) -> None:
         if not self._facts_loaded:
             await self.load_table_facts()
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    async def read(self, statement: sql.Composed, params: dict[str, Any], many: bool = False) -> Any:
+        """A read-only statement's rows (`many`) or row, from a usable replica when one is configured
+        and caught up with the primary (replicas.py: the fence), else from the primary."""
+        if self.replicas is not None:
+            result = await read_on_replica(self.replicas, statement, params, many, self.health.down)
+            if result is not MISS:
+                return result
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(statement, params)
+            return await cur.fetchall() if many else await cur.fetchone()
+
+    def pools(self) -> list[tuple[str, GuardedPool, bool, Counter[str]]]:
+        """(pool label, pool, up, fault counts) of the primary and each replica, for /metrics."""
+        views = [("primary", self.pool, not self.health.down, self.fault_counts)]
+        for replica in self.replicas.replicas if self.replicas is not None else ():
+            views.append((replica.pool_label, replica.pool, not replica.down, replica.fault_counts))
+        return views
 
     # -- statements ------------------------------------------------------------------------------
 

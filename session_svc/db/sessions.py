@@ -67,9 +67,7 @@ def _merge_legacy(table_runs: list[Any], legacy: list[Any]) -> list[Any]:
 
 async def get_session(db: Database, session_id: str, user_id: str | None) -> Row | None:
     """One session with its runs, or None."""
-    async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("session_get"), {"session_id": session_id, "user_id": user_id})
-        row = await cur.fetchone()
+    row = await db.read(db.statement("session_get"), {"session_id": session_id, "user_id": user_id})
     return merge_runs(row) if row is not None else None
 
 
@@ -104,9 +102,7 @@ async def list_sessions(
         "limit": limit,
         "offset": offset,
     }
-    async with db.pool.connection() as conn:
-        cur = await conn.execute(stmt, params)
-        rows = await cur.fetchall()
+    rows = await db.read(stmt, params, many=True)
     total = rows[0]["total_count"] if rows else 0
     page = [_list_row(row) for row in rows if row["session_id"] is not None]
     return page, total

@@ -8,6 +8,7 @@ import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..db.database import Database
 from ..jsonenc import dumps
 
 _HEALTHZ = dumps({"status": "ok"})
@@ -47,7 +48,22 @@ async def readyz(request: Request) -> Response:
     databases = list(state.registry.databases.values())
     results = await asyncio.gather(*(db.ping(READINESS_TIMEOUT) for db in databases))
     failing = [db.db_id for db, ok in zip(databases, results) if not ok]
-    if failing:
-        body = {"status": "unavailable", "failing_db_ids": failing}
-        return Response(dumps(body), status_code=503, media_type="application/json")
-    return Response(dumps({"status": "ok"}), media_type="application/json")
+    body: dict[str, object] = {"status": "unavailable", "failing_db_ids": failing} if failing else {"status": "ok"}
+    # Replicas are optional: their state is reported (from the lag probe), never a reason for 503.
+    replicas = {db.db_id: replica_states(db) for db in databases if db.replicas is not None}
+    if replicas:
+        body["replicas"] = replicas
+    return Response(dumps(body), status_code=503 if failing else 200, media_type="application/json")
+
+
+def replica_states(db: Database) -> list[dict[str, object]]:
+    assert db.replicas is not None
+    max_lag = db.replicas.max_lag
+    return [
+        {
+            "pool": replica.pool_label,
+            "state": replica.state(max_lag),
+            "lag_seconds": round(replica.lag, 3) if replica.lag is not None else None,
+        }
+        for replica in db.replicas.replicas
+    ]

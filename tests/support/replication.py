@@ -210,12 +210,12 @@ class ReplicatedPair:
             time.sleep(0.05)
         raise RuntimeError(f"standby not streaming after {timeout}s:\n{self.standby.log.read_text()}")
 
-    def wait_replayed(self, timeout: float = 10.0, dbname: str = "postgres") -> None:
+    def wait_replayed(self, timeout: float = 10.0) -> None:
         """Until the standby has replayed everything the primary has written so far."""
         (lsn,) = self.primary.execute("SELECT pg_current_wal_insert_lsn()::text")[0]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            rows = self.standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,), dbname=dbname)
+            rows = self.standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))
             if rows and rows[0][0]:
                 return
             time.sleep(0.02)
@@ -229,7 +229,7 @@ class ReplicatedPair:
         self.primary.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.primary.execute(f'CREATE DATABASE "{name}"')
         migrate_database(DatabaseConfig("default", self.primary.dsn(name)), load_settings({}))
-        self.wait_replayed(dbname=name)
+        self.wait_replayed()
 
     def stop(self) -> None:
         self.standby.stop()
