@@ -49,17 +49,25 @@ def _checked(name: str, dsn: str) -> str:
     return dsn
 
 
-def read_dsns(env: Mapping[str, str], databases: tuple[DatabaseConfig, ...], from_map: bool) -> tuple[DatabaseConfig, ...]:
+def read_dsns(
+    env: Mapping[str, str], databases: tuple[DatabaseConfig, ...], from_map: bool
+) -> tuple[DatabaseConfig, ...]:
     """`databases` with their replica DSNs attached."""
     single = env.get("AGNO_PG_READ_DSN", "").strip()
     raw_map = env.get("AGNO_SESSION_READ_DSN_MAP", "").strip()
     if single and from_map:
-        raise ConfigError("AGNO_PG_READ_DSN goes with AGNO_PG_DSN; with AGNO_SESSION_DSN_MAP use AGNO_SESSION_READ_DSN_MAP")
+        raise ConfigError(
+            "AGNO_PG_READ_DSN goes with AGNO_PG_DSN; with AGNO_SESSION_DSN_MAP use AGNO_SESSION_READ_DSN_MAP"
+        )
     if raw_map and not from_map:
-        raise ConfigError("AGNO_SESSION_READ_DSN_MAP goes with AGNO_SESSION_DSN_MAP; with AGNO_PG_DSN use AGNO_PG_READ_DSN")
+        raise ConfigError(
+            "AGNO_SESSION_READ_DSN_MAP goes with AGNO_SESSION_DSN_MAP; with AGNO_PG_DSN use AGNO_PG_READ_DSN"
+        )
     if (single or raw_map) and not databases:
         name = "AGNO_PG_READ_DSN" if single else "AGNO_SESSION_READ_DSN_MAP"
-        raise ConfigError(f"{name} needs a primary DSN (AGNO_PG_DSN or AGNO_SESSION_DSN_MAP); the embedded server has no replicas")
+        raise ConfigError(
+            f"{name} needs a primary DSN (AGNO_PG_DSN or AGNO_SESSION_DSN_MAP); the embedded server has no replicas"
+        )
     by_db: dict[str, tuple[str, ...]] = {}
     if single:
         by_db[databases[0].db_id] = tuple(_checked("AGNO_PG_READ_DSN", dsn) for dsn in split_read_dsns(single))

@@ -100,6 +100,7 @@ def test_gets_run_on_the_replica_and_writes_on_the_primary(pair: ReplicatedPair,
         return rows[0][0] - before >= 38
 
     wait_for(replica_counted, "the replica's own statistics count the reads")
+
     # The reads ran on the replica's connections (their last statements), none on the primary's.
     def is_read(query: str) -> bool:
         return "total_count" in query or "AS legacy_runs" in query
@@ -270,3 +271,12 @@ def test_replica_dsn_lists_and_maps() -> None:
     assert [c.read_dsns for c in settings.databases] == [(), ("postgresql://r/b", "postgresql://s/b")]
     assert settings.replicas.max_lag == 1.0
     assert (settings.replicas.pool_min_size, settings.replicas.pool_max_size) == (2, 10)
+
+
+def test_a_write_that_reaches_a_standby_is_503_not_500(pair: ReplicatedPair) -> None:
+    """The primary DSN pointing at a standby (the old primary, demoted behind a -rw endpoint)."""
+    with make_client({"AGNO_PG_DSN": pair.standby.dsn(DB), "AGNO_POOL_MIN_SIZE": "1"}) as client:
+        answer = client.post("/sessions", params={"type": "agent"}, json={"session_id": "ro"})
+        assert answer.status_code == 503
+        assert answer.json() == {"detail": "Database 'default' is unavailable"}
+        assert answer.headers["retry-after"] == "5"

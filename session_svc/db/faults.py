@@ -90,6 +90,11 @@ def classify(exc: BaseException, conn: psycopg.AsyncConnection[Any] | None = Non
         return None
     if conn is not None and conn.broken:
         return "unavailable"
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        # A write reached a server that is (now) a standby: during a failover behind one endpoint
+        # (a CloudNativePG -rw Service, an RDS cluster endpoint) the old primary may still hold our
+        # connections. "Down" gets a fresh pool, whose new connections reach the new primary.
+        return "unavailable"
     sqlstate = getattr(exc, "sqlstate", None)
     if isinstance(exc, psycopg.OperationalError) and (
         sqlstate is None or sqlstate.startswith("08") or sqlstate in _DOWN_SQLSTATES

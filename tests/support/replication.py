@@ -159,7 +159,9 @@ class ReplicatedPair:
         self.standby = standby
 
     @classmethod
-    def start(cls, folder: Path) -> ReplicatedPair:
+    def start(cls, folder: Path, synchronous: bool = False) -> ReplicatedPair:
+        """`synchronous`: the primary acknowledges a commit only once the standby has flushed it
+        (synchronous_standby_names), so a crash of the primary loses no acknowledged write."""
         _prepare_binaries()
         folder.mkdir(parents=True, exist_ok=True)
         for path in (folder, *folder.parents):  # traversable for the system user
@@ -196,16 +198,20 @@ class ReplicatedPair:
                 conf.write(f"port = {standby.port}\n")
             standby.start()
             pair.wait_streaming()
+            if synchronous:  # set once the standby streams, so pg_basebackup never waits for one
+                primary.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+                primary.execute("SELECT pg_reload_conf()")
+                pair.wait_streaming(sync=True)
         except BaseException:
             pair.stop()
             raise
         return pair
 
-    def wait_streaming(self, timeout: float = 20.0) -> None:
+    def wait_streaming(self, timeout: float = 20.0, sync: bool = False) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            rows = self.primary.execute("SELECT state FROM pg_stat_replication")
-            if rows and rows[0][0] == "streaming":
+            rows = self.primary.execute("SELECT state, sync_state FROM pg_stat_replication")
+            if rows and rows[0][0] == "streaming" and (not sync or rows[0][1] == "sync"):
                 return
             time.sleep(0.05)
         raise RuntimeError(f"standby not streaming after {timeout}s:\n{self.standby.log.read_text()}")
@@ -237,12 +243,12 @@ class ReplicatedPair:
 
 
 @contextlib.contextmanager
-def replicated_pair() -> Iterator[ReplicatedPair]:
+def replicated_pair(synchronous: bool = False) -> Iterator[ReplicatedPair]:
     """A started pair in a temporary folder; both servers stopped and the folder removed after."""
     folder = Path(tempfile.mkdtemp(prefix="session-svc-repl-"))
     pair: ReplicatedPair | None = None
     try:
-        pair = ReplicatedPair.start(folder)
+        pair = ReplicatedPair.start(folder, synchronous=synchronous)
         yield pair
     finally:
         if pair is not None:
