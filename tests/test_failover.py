@@ -14,7 +14,6 @@ import uuid
 import httpx
 import psycopg
 import pytest
-
 from support.replication import replicated_pair
 from support.server import ServedApp
 

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from starlette.testclient import TestClient
+from support.replication import ReplicatedPair, replication  # noqa: F401  (the fixture)
 
 from session_svc.settings import ConfigError, load_settings
-from support.replication import ReplicatedPair, replication  # noqa: F401  (the fixture)
 from tests.conftest import make_client
 
 DB = "session_svc_replicas"
