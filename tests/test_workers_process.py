@@ -106,14 +106,14 @@ def test_metrics_are_summed_over_workers_and_survive_a_replacement(
     assert totals == sorted(totals)
 
     # Pool figures add up over the workers: each has its own pool of AGNO_POOL_MAX_SIZE (10).
-    assert _wait_for(lambda: _value(_scrape(port), "agno_session_db_pool_size", db_id="default") >= 4, 5)
+    assert _wait_for(lambda: _value(_scrape(port), "agno_session_db_pool_size", db_id="default", pool="primary") >= 4, 5)
     samples = _scrape(port)
-    assert _value(samples, "agno_session_db_pool_max", db_id="default") == 20
-    size = _value(samples, "agno_session_db_pool_size", db_id="default")
-    in_use = _value(samples, "agno_session_db_pool_in_use", db_id="default")
-    idle = _value(samples, "agno_session_db_pool_idle", db_id="default")
+    assert _value(samples, "agno_session_db_pool_max", db_id="default", pool="primary") == 20
+    size = _value(samples, "agno_session_db_pool_size", db_id="default", pool="primary")
+    in_use = _value(samples, "agno_session_db_pool_in_use", db_id="default", pool="primary")
+    idle = _value(samples, "agno_session_db_pool_idle", db_id="default", pool="primary")
     assert in_use + idle == size
-    assert _value(samples, "agno_session_db_up", db_id="default") == 1
+    assert _value(samples, "agno_session_db_up", db_id="default", pool="primary") == 1
     assert _value(samples, "agno_session_worker_restarts_total") == 0
     assert _value(samples, "agno_session_http_requests_in_flight") == 1  # this scrape
 
@@ -126,7 +126,7 @@ def test_metrics_are_summed_over_workers_and_survive_a_replacement(
         samples = _scrape(port)
         assert _total(samples, counted) == last + 1 + scrape
         assert _value(samples, "agno_session_worker_restarts_total") == 1
-        assert _value(samples, "agno_session_db_pool_max", db_id="default") == 20  # the dead one's left
+        assert _value(samples, "agno_session_db_pool_max", db_id="default", pool="primary") == 20  # the dead one's left
 
 
 class SteadyLoad:
