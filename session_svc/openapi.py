@@ -89,6 +89,18 @@ _ERRORS = {
 }
 # Operations whose success body is a JSON array (of runs, of run previews), not an object.
 _ARRAY_RESPONSES = frozenset(("get_session_runs", "get_session_run_previews"))
+# Query parameters beyond AgentOS 3.1.10, marked `x-extension` (tests/test_middleware.py compares
+# everything else with AgentOS's document): the opt-in run pages of agno PR #8456.
+_RUN_PAGES = "opt-in run pages (agno PR #8456): with limit and/or page the answer is {data, meta}"
+EXTENSION_PARAMETERS = {
+    "get_session_runs": {"limit": _RUN_PAGES, "page": _RUN_PAGES},
+    "get_session_run_previews": {"limit": _RUN_PAGES, "page": _RUN_PAGES},
+}
+_PAGE_RESPONSE = {
+    "type": "object",
+    "properties": {"data": {"type": "array", "items": {"type": "object"}}, "meta": {"type": "object"}},
+    "required": ["data", "meta"],
+}
 # Error statuses AgentOS documents on one operation only, besides those above.
 _OPERATION_ERRORS = {"create_session": {409: "A session with the supplied session_id already exists"}}
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
@@ -187,16 +199,19 @@ def _operation(
     ]
     query_schema = components[query.__name__]
     required = set(query_schema.get("required", ()))
+    extensions = EXTENSION_PARAMETERS.get(operation_id, {})
     for field, schema in query_schema["properties"].items():
         wire = _WIRE_NAMES.get(field, field)
-        parameters.append(
-            {
-                "name": wire,
-                "in": "query",
-                "required": field in required,
-                "schema": dict(schema, title=wire.replace("_", " ").title()),
-            }
-        )
+        parameter = {
+            "name": wire,
+            "in": "query",
+            "required": field in required,
+            "schema": dict(schema, title=wire.replace("_", " ").title()),
+        }
+        if wire in extensions:
+            parameter["description"] = extensions[wire]
+            parameter["x-extension"] = True
+        parameters.append(parameter)
     operation: dict[str, Any] = {
         "tags": ["Sessions"],
         "summary": _summary(operation_id),
@@ -219,6 +234,8 @@ def _operation(
         body_schema: dict[str, Any] = {"type": "object"}
         if operation_id in _ARRAY_RESPONSES:
             body_schema = {"type": "array", "items": {"type": "object"}}
+            if operation_id in EXTENSION_PARAMETERS:  # or, with limit/page, one page of it
+                body_schema = {"anyOf": [body_schema, _PAGE_RESPONSE]}
         responses[str(success)] = {"description": "Successful Response", "content": _json_content(body_schema)}
     for status, description in sorted({**_ERRORS, **_OPERATION_ERRORS.get(operation_id, {})}.items()):
         ref = "ValidationErrorDetail" if status == 422 else "ErrorDetail"

@@ -73,8 +73,28 @@ class SessionRunsQuery(msgspec.Struct, kw_only=True):
     created_after: int | None = None
     created_before: int | None = None
     status: list[str] | None = None
+    # Extension (agno PR #8456): either one asks for a page, {"data": [...], "meta": {...}}.
+    limit: int | None = None  # 1 ..= INT64_MAX; 20 when only `page` is given
+    page: int | None = None  # 1 ..= pages whose offset fits in bigint; 1 when only `limit` is given
     db_id: str | None = None
     table: str | None = None
+
+    @property
+    def paged(self) -> bool:
+        return self.limit is not None or self.page is not None
+
+    @property
+    def page_limit(self) -> int:
+        return 20 if self.limit is None else self.limit
+
+    @property
+    def page_number(self) -> int:
+        return 1 if self.page is None else self.page
+
+    @property
+    def offset(self) -> int:
+        """Runs to skip; validation guarantees it fits in a bigint."""
+        return (self.page_number - 1) * self.page_limit
 
 
 class DeleteSessionQuery(msgspec.Struct, kw_only=True):

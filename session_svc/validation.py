@@ -160,18 +160,29 @@ def _type_param() -> _Param:
     return _Param("type", "session_type", session_type)
 
 
-def _check_offset(values: dict[str, Any], errors: list[tuple[int, dict]]) -> None:
-    """OFFSET (page-1)*limit must fit in a bigint; blame `page` with the largest page that fits."""
-    if any(index in (_LIMIT_INDEX, _PAGE_INDEX) for index, _ in errors):
-        return
-    page = values.get("page", 1)
-    limit = values.get("limit", 20)
-    if (page - 1) * limit > INT64_MAX:
-        le = INT64_MAX // limit + 1
-        raw = values["_raw_page"]
-        errors.append((_PAGE_INDEX, {"type": "less_than_equal", "loc": ["query", "page"],
-                                     "msg": f"Input should be less than or equal to {le}", "input": raw,
-                                     "ctx": {"le": le}}))
+def _offset_check(limit_index: int, page_index: int) -> Callable[[dict[str, Any], list[tuple[int, dict]]], None]:
+    def check(values: dict[str, Any], errors: list[tuple[int, dict]]) -> None:
+        """OFFSET (page-1)*limit must fit in a bigint; blame `page` with the largest page that fits."""
+        if any(index in (limit_index, page_index) for index, _ in errors):
+            return
+        page = values.get("page", 1)
+        limit = values.get("limit", 20)
+        if (page - 1) * limit > INT64_MAX:
+            le = INT64_MAX // limit + 1
+            raw = values["_raw_page"]
+            errors.append((page_index, {"type": "less_than_equal", "loc": ["query", "page"],
+                                        "msg": f"Input should be less than or equal to {le}", "input": raw,
+                                        "ctx": {"le": le}}))
+
+    return check
+
+
+def _limit_param() -> _Param:
+    return _Param("limit", "limit", int_parser(ge=1, le=INT64_MAX))
+
+
+def _page_param() -> _Param:
+    return _Param("page", "page", int_parser(ge=1))  # upper bound: _offset_check
 
 
 _LIST_PARAMS = [
@@ -179,8 +190,8 @@ _LIST_PARAMS = [
     _str_param("component_id"),
     _str_param("user_id"),
     _str_param("session_name"),
-    _Param("limit", "limit", int_parser(ge=1, le=INT64_MAX)),
-    _Param("page", "page", int_parser(ge=1)),  # upper bound: _check_offset
+    _limit_param(),
+    _page_param(),
     _str_param("sort_by"),
     _Param("sort_order", "sort_order", sort_order),
     _str_param("db_id"),
@@ -188,7 +199,7 @@ _LIST_PARAMS = [
 ]
 _LIMIT_INDEX, _PAGE_INDEX = 4, 5
 
-_LIST_QUERY = _QuerySpec(ListSessionsQuery, _LIST_PARAMS, check=_check_offset)
+_LIST_QUERY = _QuerySpec(ListSessionsQuery, _LIST_PARAMS, check=_offset_check(_LIMIT_INDEX, _PAGE_INDEX))
 _CREATE_QUERY = _QuerySpec(CreateSessionQuery, [_type_param(), _str_param("db_id")])
 _SESSION_QUERY = _QuerySpec(
     SessionQuery, [_type_param(), _str_param("user_id"), _str_param("db_id"), _str_param("table")]
@@ -201,9 +212,13 @@ _RUNS_QUERY = _QuerySpec(
         _Param("created_after", "created_after", int_parser()),
         _Param("created_before", "created_before", int_parser()),
         _Param("status", "status", parse_str, is_list=True),
+        # Extension: the opt-in run pages of agno PR #8456, validated as GET /sessions validates them.
+        _limit_param(),
+        _page_param(),
         _str_param("db_id"),
         _str_param("table"),
     ],
+    check=_offset_check(5, 6),
 )
 _DELETE_QUERY = _QuerySpec(
     DeleteSessionQuery,

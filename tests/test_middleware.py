@@ -543,7 +543,12 @@ def _structure(document: dict[str, Any]) -> dict[str, Any]:
             body = op.get("requestBody")
             out[f"{method.upper()} {path}"] = {
                 "operationId": op["operationId"],
-                "parameters": [(p["name"], p["in"], p["required"], kind(p["schema"])) for p in op.get("parameters", [])],
+                # ours marks its extensions (openapi.EXTENSION_PARAMETERS); checked apart below
+                "parameters": [
+                    (p["name"], p["in"], p["required"], kind(p["schema"]))
+                    for p in op.get("parameters", [])
+                    if not p.get("x-extension")
+                ],
                 "body": None if body is None else (body.get("required", False), body["content"]["application/json"]["schema"]["$ref"]),
                 "success": sorted(code for code in op["responses"] if code.startswith("2")),
                 # ours adds its operational answers: 413 body limit, 503 database, 504 deadline
@@ -560,6 +565,16 @@ def test_openapi_matches_agentos_sessions_routes() -> None:
     golden = json.loads((Path(__file__).parent / "golden" / "openapi" / "agentos-sessions.json").read_text())
     ours = build_openapi()
     assert _structure(ours) == _structure(golden)
+    # The extension parameters: exactly the declared ones, optional integers, none in AgentOS's.
+    from session_svc.openapi import EXTENSION_PARAMETERS
+
+    by_id = {op["operationId"]: op for ops in ours["paths"].values() for op in ops.values()}
+    golden_ids = {op["operationId"]: op for ops in golden["paths"].values() for op in ops.values()}
+    for operation_id, names in EXTENSION_PARAMETERS.items():
+        marked = [p for p in by_id[operation_id]["parameters"] if p.get("x-extension")]
+        assert [p["name"] for p in marked] == list(names)
+        assert all(not p["required"] and {"type": "integer"} in p["schema"]["anyOf"] for p in marked)
+        assert not set(names) & {p["name"] for p in golden_ids[operation_id]["parameters"]}
     # Request body components: the same fields, the same required ones (ours may add extensions).
     for name in ("CreateSessionRequest", "UpdateSessionRequest", "DeleteSessionRequest", "Body_rename_session"):
         theirs = golden["components"]["schemas"][name]

@@ -71,6 +71,47 @@ async def get_session(db: Database, session_id: str, user_id: str | None) -> Row
     return merge_runs(row) if row is not None else None
 
 
+async def get_session_runs_page(
+    db: Database,
+    session_id: str,
+    user_id: str | None,
+    *,
+    session_type: str | None,
+    created_after: int | None,
+    created_before: int | None,
+    statuses: list[str] | None,
+    limit: int,
+    offset: int,
+) -> tuple[Row, int | None] | None:
+    """One session with one page of its runs, or None when there is no such session.
+
+    Returns (row, total): `row["runs"]` is the page and `total` the runs the filters keep, or, for
+    a row with legacy runs to merge (sql/session_runs_page.sql), every merged run and total None:
+    the caller pages those itself."""
+    params = {
+        "session_id": session_id,
+        "user_id": user_id,
+        "session_type": session_type,
+        "created_after": created_after,
+        "created_before": created_before,
+        "statuses": statuses,
+        "limit": limit,
+        "offset": offset,
+    }
+    async with db.pool.connection() as conn:
+        cur = await conn.execute(db.statement("session_runs_page"), params)
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    total = row.pop("total_count")
+    page = row.pop("page_runs")
+    if row["legacy_runs"] is not None:
+        return merge_runs(row), None
+    del row["legacy_runs"]
+    row["runs"] = page or []
+    return row, total
+
+
 async def list_sessions(
     db: Database,
     *,

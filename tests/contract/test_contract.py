@@ -80,7 +80,12 @@ def _operations(document: dict) -> dict:
         for method, op in methods.items():
             found[f"{method.upper()} {path}"] = {
                 "operationId": op.get("operationId"),
-                "parameters": [(p["name"], p["in"], p.get("required", False)) for p in op.get("parameters", [])],
+                # ours marks its extension parameters (session_svc/openapi.py: EXTENSION_PARAMETERS)
+                "parameters": [
+                    (p["name"], p["in"], p.get("required", False))
+                    for p in op.get("parameters", [])
+                    if not p.get("x-extension")
+                ],
                 "requestBody": bool(op.get("requestBody")),
                 "responses": sorted(op.get("responses", {})),
             }
