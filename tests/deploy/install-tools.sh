@@ -9,6 +9,10 @@
 #   PREFIX/bin/{hadolint,check-jsonschema,locust}   links into that venv
 #   jq, psql, curl, shellcheck   from Debian's packages when missing (the smoke script needs the
 #                                first three; the deploy tests lint the shell scripts with shellcheck)
+#   promtool, nginx              from Debian's `prometheus` and `nginx` packages when missing: the
+#                                chart's alert rules are checked and unit-tested with promtool, and the
+#                                ingress config runs in a real nginx (tests/deploy/test_ingress_e2e.py).
+#                                Their init scripts are kept from starting a system-wide server.
 #
 # Usage: tests/deploy/install-tools.sh [PREFIX]; then put PREFIX/bin on PATH (the script prints the line).
 set -euo pipefail
@@ -83,8 +87,10 @@ install_debian_tools() {
     command -v psql >/dev/null || missing+=(postgresql-client)
     command -v curl >/dev/null || missing+=(curl)
     command -v shellcheck >/dev/null || missing+=(shellcheck)
+    command -v promtool >/dev/null || missing+=(prometheus)
+    command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
     if ((${#missing[@]} == 0)); then
-        log "jq, psql, curl and shellcheck already present"
+        log "jq, psql, curl, shellcheck, promtool and nginx already present"
         return
     fi
     if [[ "$(id -u)" != 0 ]]; then
@@ -92,8 +98,15 @@ install_debian_tools() {
         exit 1
     fi
     log "apt-get install ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # The nginx and prometheus packages start their daemons on install unless policy-rc.d says no
+    # (Docker images ship one that does); the tests start their own servers on free ports instead.
+    local policy=/usr/sbin/policy-rc.d added_policy=""
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && added_policy=1
+    fi
+    apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [[ -z "$added_policy" ]] || rm -f "$policy"
 }
 
 install_helm

@@ -94,6 +94,33 @@ template that depends on them so `helm template` fails early.
 {{- if and (eq (toString .Values.settings.authorization) "true") (not $jwt) }}
 {{- fail "agno-session: settings.authorization needs a JWT key: config.jwtVerificationKey, config.jwtVerificationKeyKey or config.jwksSecret" }}
 {{- end }}
+{{- $d := .Values.database }}
+{{- if and $c.existingSecret (or $d.readDsn $d.readDsnMap) }}
+{{- fail "agno-session: config.existingSecret excludes database.readDsn and database.readDsnMap; put them in the existing Secret and name their keys in database.readDsnKey / database.readDsnMapKey" }}
+{{- end }}
+{{- if and (not $c.existingSecret) (or $d.readDsnKey $d.readDsnMapKey) }}
+{{- fail "agno-session: database.readDsnKey and database.readDsnMapKey name keys of config.existingSecret, which is not set" }}
+{{- end }}
+{{- if and $d.readDsn $c.dsnMap }}
+{{- fail "agno-session: database.readDsn is for the single config.dsn; with config.dsnMap list replicas per db_id in database.readDsnMap" }}
+{{- end }}
+{{- range $dbId, $dsns := $d.readDsnMap }}
+{{- if and $c.dsnMap (not (hasKey $c.dsnMap $dbId)) }}
+{{- fail (printf "agno-session: database.readDsnMap key %q is not a key of config.dsnMap" $dbId) }}
+{{- end }}
+{{- end }}
+{{- if and (ne (toString .Values.compare.mode) "off") (not .Values.agentos.url) }}
+{{- fail "agno-session: compare.mode needs agentos.url (the AgentOS to compare with)" }}
+{{- end }}
+{{- if and .Values.canary.enabled (not (and .Values.ingress.enabled .Values.agentos.serviceName)) }}
+{{- fail "agno-session: canary.enabled needs ingress.enabled and agentos.serviceName (the main Ingress routes to AgentOS)" }}
+{{- end }}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
+{{- fail "agno-session: httpRoute.enabled needs httpRoute.parentRefs (the Gateway to attach to)" }}
+{{- end }}
+{{- if and .Values.httpRoute.enabled (lt (int .Values.httpRoute.weight) 100) (not .Values.agentos.serviceName) }}
+{{- fail "agno-session: an httpRoute.weight under 100 needs agentos.serviceName for the rest of the traffic" }}
+{{- end }}
 {{- if le (int (include "agno-session.terminationGracePeriodSeconds" .)) (int .Values.settings.requestTimeout) }}
 {{- fail "agno-session: terminationGracePeriodSeconds must be longer than settings.requestTimeout, or in-flight requests are killed" }}
 {{- end }}
@@ -111,7 +138,8 @@ template that depends on them so `helm template` fails early.
 Environment variables taken from the Secret (DSN, DSN map, security key, JWT key). Shared by the
 Deployment and the migration Job; the Job passes its own Secret name because a pre-install hook
 runs before the release's regular Secret exists.
-Arguments: (dict "root" $ "secretName" <name> "auth" <bool: also OS_SECURITY_KEY, JWT_VERIFICATION_KEY>)
+Arguments: (dict "root" $ "secretName" <name> "auth" <bool: the serving pods, which also get OS_SECURITY_KEY,
+JWT_VERIFICATION_KEY and the replica DSNs; the migration Job writes to the primary only>)
 */}}
 {{- define "agno-session.secretEnv" -}}
 {{- $root := .root }}
@@ -120,7 +148,9 @@ Arguments: (dict "root" $ "secretName" <name> "auth" <bool: also OS_SECURITY_KEY
 {{- if $c.existingSecret }}
 {{- $pairs := list (list "AGNO_PG_DSN" $c.dsnKey) (list "AGNO_SESSION_DSN_MAP" $c.dsnMapKey) }}
 {{- if .auth }}
+{{- $d := $root.Values.database }}
 {{- $pairs = concat $pairs (list (list "OS_SECURITY_KEY" $c.securityKeyKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKeyKey)) }}
+{{- $pairs = concat $pairs (list (list "AGNO_PG_READ_DSN" $d.readDsnKey) (list "AGNO_SESSION_READ_DSN_MAP" $d.readDsnMapKey)) }}
 {{- end }}
 {{- range $pair := $pairs }}
 {{- if index $pair 1 }}
@@ -134,7 +164,9 @@ Arguments: (dict "root" $ "secretName" <name> "auth" <bool: also OS_SECURITY_KEY
 {{- else }}
 {{- $pairs := list (list "AGNO_PG_DSN" $c.dsn) (list "AGNO_SESSION_DSN_MAP" $c.dsnMap) }}
 {{- if .auth }}
+{{- $d := $root.Values.database }}
 {{- $pairs = concat $pairs (list (list "OS_SECURITY_KEY" $c.securityKey) (list "JWT_VERIFICATION_KEY" $c.jwtVerificationKey)) }}
+{{- $pairs = concat $pairs (list (list "AGNO_PG_READ_DSN" $d.readDsn) (list "AGNO_SESSION_READ_DSN_MAP" $d.readDsnMap)) }}
 {{- end }}
 {{- range $pair := $pairs }}
 {{- if index $pair 1 }}
@@ -169,6 +201,12 @@ OS_SECURITY_KEY: {{ $c.securityKey | b64enc | quote }}
 {{- if $c.jwtVerificationKey }}
 JWT_VERIFICATION_KEY: {{ $c.jwtVerificationKey | b64enc | quote }}
 {{- end }}
+{{- with .Values.database.readDsn }}
+AGNO_PG_READ_DSN: {{ . | b64enc | quote }}
+{{- end }}
+{{- with .Values.database.readDsnMap }}
+AGNO_SESSION_READ_DSN_MAP: {{ . | toJson | b64enc | quote }}
+{{- end }}
 {{- end }}
 
 {{/* Server and database settings: the ConfigMap (service) and the migration Job's inline env. */}}
@@ -191,6 +229,9 @@ AGNO_MAX_BODY_BYTES: {{ $s.maxBodyBytes | int64 | quote }}
 AGNO_SHUTDOWN_GRACE: {{ $s.shutdownGrace | int64 | quote }}
 DOCS_ENABLED: {{ $s.docsEnabled | quote }}
 
+{{- if not (eq (toString $s.deadTimeout) "") }}
+AGNO_PG_DEAD_TIMEOUT: {{ $s.deadTimeout | toString | quote }}
+{{- end }}
 {{- with $s.trustedProxies }}
 AGNO_TRUSTED_PROXIES: {{ . | quote }}
 {{- end }}
@@ -214,4 +255,38 @@ JWT_ALGORITHM: {{ $s.jwtAlgorithm | quote }}
 {{- if not (eq (toString $s.authorization) "") }}
 AGNO_AUTHORIZATION: {{ $s.authorization | toString | quote }}
 {{- end }}
+{{- end }}
+
+{{/* Whether the pods get replica DSNs (inline or from the existing Secret). */}}
+{{- define "agno-session.hasReplicas" -}}
+{{- $d := .Values.database }}
+{{- if or $d.readDsn $d.readDsnMap $d.readDsnKey $d.readDsnMapKey }}true{{ end }}
+{{- end }}
+
+{{/* Replica and cut-over settings: the service's ConfigMap only (the migration Job neither reads
+     replicas nor talks to AgentOS). Rendered only when used, so a plain install sets nothing new. */}}
+{{- define "agno-session.servingSettingsEnv" -}}
+{{- if include "agno-session.hasReplicas" . }}
+{{- $r := .Values.replica }}
+AGNO_REPLICA_MAX_LAG: {{ $r.maxLag | toString | quote }}
+{{- if not (eq (toString $r.poolMinSize) "") }}
+AGNO_READ_POOL_MIN_SIZE: {{ $r.poolMinSize | int64 | quote }}
+{{- end }}
+{{- if not (eq (toString $r.poolMaxSize) "") }}
+AGNO_READ_POOL_MAX_SIZE: {{ $r.poolMaxSize | int64 | quote }}
+{{- end }}
+{{- end }}
+{{- with .Values.agentos.url }}
+AGNO_AGENTOS_URL: {{ . | quote }}
+AGNO_COMPARE_MODE: {{ $.Values.compare.mode | toString | quote }}
+AGNO_COMPARE_SAMPLE: {{ $.Values.compare.sample | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The AgentOS Service as an Ingress backend. */}}
+{{- define "agno-session.agentosBackend" -}}
+service:
+  name: {{ .Values.agentos.serviceName }}
+  port:
+    number: {{ .Values.agentos.servicePort }}
 {{- end }}
