@@ -44,7 +44,7 @@ contract-test *ARGS: setup
 
 tools := env("AGNO_TOOLS_PREFIX", env("HOME") / ".cache/agno-session-tools")
 
-# Install helm, hadolint, check-jsonschema, locust (+ jq, psql, shellcheck) for the deploy checks
+# Install helm, hadolint, check-jsonschema, locust (+ jq, psql, shellcheck, promtool, nginx) for the deploy checks
 [group('deploy')]
 tools:
     bash tests/deploy/install-tools.sh {{tools}} >/dev/null
@@ -59,18 +59,23 @@ smoke BASE_URL="http://localhost:8080":
 load BASE_URL="http://localhost:8080" SECONDS="30" USERS="10": tools
     LOCUST={{tools}}/bin/locust bash tests/load/run-load.sh {{BASE_URL}} {{SECONDS}} {{USERS}}
 
-# Lint the Dockerfile (hadolint), shell scripts (shellcheck) and compose file (compose-spec schema)
+# Lint the Dockerfiles (hadolint), shell scripts (shellcheck), compose file (compose-spec schema), the
+# chart (helm lint --strict over every ci/*-values.yaml) and the ingress config (nginx -t)
 [group('deploy')]
 lint: tools
     {{tools}}/bin/hadolint --failure-threshold style containers/Dockerfile
+    {{tools}}/bin/hadolint --failure-threshold style containers/agentos/Dockerfile
     shellcheck tests/smoke/test-session-api.sh tests/load/run-load.sh tests/deploy/install-tools.sh
     {{tools}}/bin/check-jsonschema --builtin-schema vendor.compose-spec containers/compose.yml
+    for f in charts/agno-session/ci/*-values.yaml; do {{tools}}/bin/helm lint --strict charts/agno-session -f "$f" >/dev/null; done
+    PATH="{{tools}}/bin:$PATH" {{python}} -m pytest -q tests/deploy/test_compose.py -k nginx
 
-# helm lint --strict and helm template over every ci/*-values.yaml, then the chart's tests
+# helm lint --strict and helm template over every ci/*-values.yaml, then the chart's tests (promtool
+# unit tests of the alerts, dashboard queries against a live scrape)
 [group('deploy')]
 chart: tools
     for f in charts/agno-session/ci/*-values.yaml; do {{tools}}/bin/helm lint --strict charts/agno-session -f "$f" >/dev/null; {{tools}}/bin/helm template agno-session charts/agno-session -f "$f" >/dev/null; echo "ok $f"; done
-    PATH="{{tools}}/bin:$PATH" {{python}} -m pytest -q tests/deploy/test_chart.py
+    PATH="{{tools}}/bin:$PATH" {{python}} -m pytest -q tests/deploy/test_chart.py tests/deploy/test_monitoring.py
 
 # Build the container image (needs a Docker engine): just image agno-session:dev
 [group('deploy')]

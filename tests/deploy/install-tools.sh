@@ -109,8 +109,19 @@ install_debian_tools() {
     [[ -z "$added_policy" ]] || rm -f "$policy"
 }
 
+# Links into PREFIX/bin, so the tests find nginx where /usr/sbin is not on a user's PATH.
+link_system_tools() {
+    local tool path
+    for tool in nginx promtool; do
+        path="$(command -v "$tool" || true)"
+        [[ -n "$path" || ! -x "/usr/sbin/$tool" ]] || path="/usr/sbin/$tool"
+        [[ -z "$path" ]] || ln -sf "$path" "$PREFIX/bin/$tool"
+    done
+}
+
 install_helm
 install_venv_tools
 install_debian_tools
+link_system_tools
 log "done; use: export PATH=\"$PREFIX/bin:\$PATH\""
 echo "$PREFIX/bin"

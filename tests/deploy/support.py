@@ -1,7 +1,7 @@
 """Helpers for the deployment checks: external tools, HTTP, and the service as a process.
 
-Tools (helm, hadolint, check-jsonschema, locust, jq, shellcheck) are found on PATH or in the prefix
-tests/deploy/install-tools.sh fills. Missing outside CI: the test is skipped with the install line.
+Tools (helm, hadolint, check-jsonschema, locust, jq, shellcheck, promtool, nginx) are found on PATH or
+in the prefix tests/deploy/install-tools.sh fills. Missing outside CI: the test is skipped with the install line.
 Missing with CI set (any value): the test fails, because a green run must mean the check really ran.
 """
 
@@ -117,8 +117,7 @@ def service_env(dsn: str, port: int, **extra: str) -> dict[str, str]:
 
 
 # Variables the chart and compose file set ahead of the service code that reads them (their names are
-# fixed with that work). The deploy tests accept them as unread, and tests/deploy/test_chart.py checks
-# each one strictly: once session_svc reads it, its xfail turns into XPASS and the entry must go.
+# fixed with that work, so a misspelling is still caught). Delete an entry once session_svc reads it.
 PENDING_VARIABLES = {
     "AGNO_AGENTOS_URL": "the AgentOS pass-through",
     "AGNO_COMPARE_MODE": "the live comparison",

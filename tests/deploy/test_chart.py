@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from .support import PENDING_VARIABLES, REPO, find_tool, run, service_reads, service_reads_or_pending
+from .support import REPO, find_tool, run, service_reads_or_pending
 
 CHART = REPO / "charts" / "agno-session"
 SCENARIOS = sorted(p.name for p in (CHART / "ci").glob("*-values.yaml"))
@@ -149,15 +149,6 @@ def test_every_variable_set_is_one_the_service_reads(values_file: str):
     names = set(manifests[("ConfigMap", FULLNAME)]["data"]) | set(env_of(container(manifests)))
     unknown = {n for n in names if not service_reads_or_pending(n)}
     assert not unknown, f"the chart sets variables session_svc never reads: {sorted(unknown)}"
-
-
-@pytest.mark.parametrize(
-    "variable",
-    [pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=f"{why}: not on main yet"))
-     for v, why in sorted(PENDING_VARIABLES.items())],
-)
-def test_pending_variable_is_read_by_the_service(variable: str):
-    assert service_reads(variable)
 
 
 def test_notes_render_for_every_scenario():

@@ -6,6 +6,8 @@ pointing at the postgres service with its credentials, read-only root filesystem
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -100,3 +102,62 @@ def test_every_variable_set_is_one_the_service_reads(compose: dict):
     for name in ("migrate", "session"):
         for variable in compose["services"][name]["environment"]:
             assert service_reads_or_pending(variable), f"{name} sets {variable}, which session_svc never reads"
+
+
+# ---- the ingress in front of AgentOS and the service (containers/ingress/nginx.conf) ----
+
+NGINX_CONF = REPO / "containers" / "ingress" / "nginx.conf"
+
+
+def _marked_addresses() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in NGINX_CONF.read_text().splitlines():
+        m = re.match(r"\s*(?:server|listen)\s+(\S+?)[\s;].*# address: (\S+)$", line)
+        if m:
+            found.setdefault(m.group(2), []).append(m.group(1))
+    return found
+
+
+def test_ingress_routes_to_the_compose_services(compose: dict):
+    services = compose["services"]
+    ingress = services["ingress"]
+    assert ingress["image"].startswith("nginx:")
+    assert "./ingress/nginx.conf:/etc/nginx/nginx.conf:ro" in ingress["volumes"]
+    assert set(ingress["depends_on"]) == {"agentos", "session"}
+    addresses = _marked_addresses()
+    session_port = services["session"]["environment"]["AGNO_SERVICE_PORT"]
+    assert addresses["agno-session"] == [f"session:{session_port}"]
+    assert addresses["AgentOS"] == ["agentos:7777", "agentos:7777"]
+    [listen] = addresses["ingress"]
+    assert f"{listen}:{listen}" in ingress["ports"]
+    # The pass-through target is the same AgentOS.
+    assert services["session"]["environment"]["AGNO_AGENTOS_URL"] == "http://agentos:7777"
+    agentos = services["agentos"]
+    assert "7777" in (COMPOSE.parent / agentos["build"]["context"] / agentos["build"]["dockerfile"]).read_text()
+    assert agentos["environment"]["AGNO_PG_DSN"] == services["session"]["environment"]["AGNO_PG_DSN"]
+
+
+def test_nginx_accepts_the_ingress_config(tmp_path: Path):
+    """`nginx -t` on the shipped file with its marked addresses pointed at loopback (the compose
+    names do not resolve here); the rewrite refuses a file that lost a marked line."""
+    from .topology import nginx_workdir, rewrite_nginx_conf
+
+    nginx = find_tool("nginx")
+    workdir = nginx_workdir()
+    try:
+        conf = workdir / "nginx.conf"
+        conf.write_text(rewrite_nginx_conf(NGINX_CONF.read_text(), ingress=18000, session=18080, agentos=17777,
+                                           workdir=workdir))
+        run([nginx, "-t", "-p", str(workdir), "-c", str(conf), "-g", f"pid {workdir}/nginx.pid;"])
+        conf.write_text(conf.read_text().replace("location / {", "location / {{"))
+        assert run([nginx, "-t", "-p", str(workdir), "-c", str(conf), "-g", f"pid {workdir}/nginx.pid;"],
+                   check=False).returncode != 0
+        with pytest.raises(AssertionError, match="lost its marked address lines"):
+            rewrite_nginx_conf(NGINX_CONF.read_text().replace("# address: ingress", ""), ingress=1, session=2,
+                               agentos=3, workdir=workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_agentos_dockerfile_passes_hadolint():
+    run([find_tool("hadolint"), "--failure-threshold", "style", str(REPO / "containers" / "agentos" / "Dockerfile")])
