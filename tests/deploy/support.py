@@ -122,11 +122,6 @@ PENDING_VARIABLES = {
     "AGNO_AGENTOS_URL": "the AgentOS pass-through",
     "AGNO_COMPARE_MODE": "the live comparison",
     "AGNO_COMPARE_SAMPLE": "the live comparison",
-    "AGNO_PG_READ_DSN": "read replicas",
-    "AGNO_SESSION_READ_DSN_MAP": "read replicas",
-    "AGNO_REPLICA_MAX_LAG": "read replicas",
-    "AGNO_READ_POOL_MIN_SIZE": "read replicas",
-    "AGNO_READ_POOL_MAX_SIZE": "read replicas",
     "AGNO_PG_DEAD_TIMEOUT": "dead-network detection",
 }
 

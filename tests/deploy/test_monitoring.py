@@ -38,8 +38,6 @@ KUBE_STATE_METRICS = {"kube_pod_status_ready"}
 PENDING = {
     "agno_session_compare_total": "the live comparison with AgentOS (AGNO_COMPARE_MODE) is not on main yet",
     "agno_session_compare_duration_seconds_bucket": "the live comparison with AgentOS is not on main yet",
-    "agno_session_db_replica_lag_seconds": "read replicas (AGNO_PG_READ_DSN) are not on main yet",
-    "agno_session_worker_restarts_total": "worker supervision is not on main yet",
 }
 
 
