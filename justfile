@@ -106,3 +106,9 @@ bench-quick *ARGS: bench-setup
 [group('bench')]
 bench-scale *ARGS: bench-setup
     {{bench_python}} tests/bench/scale.py {{ARGS}}
+
+# The whole cut-over topology locally until Ctrl-C: embedded PostgreSQL seeded by agno, AgentOS, this
+# service and the nginx ingress (prints the URLs; ingress on :8000)
+[group('dev')]
+demo *ARGS: setup tools
+    {{python}} scripts/demo.py {{ARGS}}

@@ -40,9 +40,9 @@ def sqlalchemy_url(dsn: str) -> str:
     """agno's PostgresDb takes a SQLAlchemy URL; the service takes libpq DSNs. Same database."""
     from sqlalchemy.engine import URL
 
-    info = conninfo_to_dict(dsn)
+    info = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
     host = info.get("host") or None
-    query = {}
+    query: dict[str, str] = {}
     if host and host.startswith("/"):  # a unix socket directory: SQLAlchemy takes it as a query parameter
         query, host = {"host": host}, None
     return URL.create(
@@ -64,7 +64,7 @@ def build() -> AgentOS:
     def model() -> OpenAIChat:
         return OpenAIChat(id="gpt-4o", api_key=os.environ.get("OPENAI_API_KEY", "sk-unused"))
 
-    members = [Agent(id=i, name=n, model=model(), telemetry=False) for i, n in MEMBERS]
+    members: list[Agent | Team] = [Agent(id=i, name=n, model=model(), telemetry=False) for i, n in MEMBERS]
     step_agent = Agent(id="bench-step-agent", name="Step Agent", model=model(), telemetry=False)
     return AgentOS(
         id="agno-session-demo-os",

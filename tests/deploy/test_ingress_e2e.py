@@ -25,6 +25,7 @@ from .topology import (
     Process,
     nginx_workdir,
     rewrite_nginx_conf,
+    seed_with_agno,
     start_agentos,
     start_nginx,
     start_session_service,
@@ -60,59 +61,6 @@ class Topology:
     ingress_url: str
 
 
-def _seed(dsn: str, media_dir: Path) -> tuple[str, str]:
-    """Sessions of every type through agno's storage API (the bench seed), plus one real agent run
-    given an image, which agno offloads to LocalMediaStorage (agno/utils/media_offload.py).
-    Returns that run's session id and the image's storage key."""
-    import httpx
-    import respx
-    from agno.agent import Agent
-    from agno.db.postgres import PostgresDb
-    from agno.media import Image
-    from agno.media.storage.local import LocalMediaStorage
-    from agno.models.openai import OpenAIChat
-    from bench.seed import seed
-    from contract.dsn import sqlalchemy_url
-    from contract.fake_openai import CHAT_URL, FakeChatCompletions
-
-    db = PostgresDb(id="agno-db", db_url=sqlalchemy_url(dsn), db_schema="ai")
-    seed(db, 12)
-    agent = Agent(
-        id="bench-agent-0",
-        name="Travel Agent",
-        db=db,
-        media_storage=LocalMediaStorage(str(media_dir)),
-        model=OpenAIChat(id="gpt-4o", api_key="sk-test", http_client=httpx.Client()),
-        telemetry=False,
-    )
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        router.post(CHAT_URL).mock(side_effect=FakeChatCompletions())
-        agent.run(
-            "What is in this picture?",
-            images=[Image(content=PNG, mime_type="image/png")],
-            session_id="media-session",
-            user_id=USER,
-        )
-    db.db_engine.dispose()
-    with psycopg.connect(dsn) as conn:
-        [row] = conn.execute("SELECT run_data::text FROM ai.agno_runs WHERE session_id = 'media-session'").fetchall()
-    keys = set(_find_key(json.loads(row[0]), "storage_key"))
-    assert len(keys) == 1, f"expected the run to hold one offloaded image, found {keys}"
-    return "media-session", keys.pop()
-
-
-def _find_key(value, key: str) -> Iterator:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k == key:
-                yield v
-            else:
-                yield from _find_key(v, key)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _find_key(item, key)
-
-
 @pytest.fixture(scope="module")
 def topology(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     find_tool("nginx")
@@ -124,7 +72,7 @@ def topology(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> It
     dsn = make_conninfo(pg_server_dsn, dbname="deploy_ingress")
     logs = tmp_path_factory.mktemp("ingress")
     media_dir = logs / "media"
-    media_session, media_key = _seed(dsn, media_dir)
+    media_session, media_key = seed_with_agno(dsn, media_dir, sessions=12, user_id=USER, image=PNG)
     ports = {"agentos": free_port(), "service": free_port(), "ingress": free_port()}
     workdir = nginx_workdir()
     started: list[Process] = []

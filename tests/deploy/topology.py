@@ -6,6 +6,7 @@ Every process runs in its own session and is stopped by its PID.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,6 +67,58 @@ class Process:
                 self.proc.wait()
         self._log.close()
         return self.proc.returncode
+
+
+def seed_with_agno(dsn: str, media_dir: Path, *, sessions: int, user_id: str, image: bytes) -> tuple[str, str]:
+    """Sessions of every type through agno's storage API (tests/bench/seed.py), plus one real agent
+    run given an image, with the OpenAI API answered by respx (tests/contract/fake_openai.py): agno
+    offloads the image to LocalMediaStorage in media_dir (agno/utils/media_offload.py). Returns that
+    run's session id and the image's storage key. Needs the `contract` and `test` extras."""
+    import httpx
+    import respx
+    from agno.agent import Agent
+    from agno.db.postgres import PostgresDb
+    from agno.media import Image
+    from agno.media.storage.local import LocalMediaStorage
+    from agno.models.openai import OpenAIChat
+
+    for folder in (REPO / "tests", REPO):  # bench/ and contract/ live under tests/ (or at the top)
+        if str(folder) not in sys.path:
+            sys.path.append(str(folder))
+    from bench.seed import seed
+    from contract.dsn import sqlalchemy_url
+    from contract.fake_openai import CHAT_URL, FakeChatCompletions
+
+    db = PostgresDb(id="agno-db", db_url=sqlalchemy_url(dsn), db_schema="ai")
+    seed(db, sessions)
+    model = OpenAIChat(id="gpt-4o", api_key="sk-unused", http_client=httpx.Client())
+    agent = Agent(id="bench-agent-0", name="Travel Agent", db=db, media_storage=LocalMediaStorage(str(media_dir)),
+                  model=model, telemetry=False)  # fmt: skip
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        router.post(CHAT_URL).mock(side_effect=FakeChatCompletions())
+        agent.run("What is in this picture?", images=[Image(content=image, mime_type="image/png")],
+                  session_id="media-session", user_id=user_id)  # fmt: skip
+    db.db_engine.dispose()
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT run_data::text FROM ai.agno_runs WHERE session_id = 'media-session'").fetchall()
+    keys = {str(key) for (text,) in rows for key in _values_of(json.loads(text), "storage_key")}
+    if len(keys) != 1:
+        raise AssertionError(f"expected the run to hold one offloaded image, found {keys}")
+    return "media-session", keys.pop()
+
+
+def _values_of(value: object, key: str) -> Iterator[object]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            else:
+                yield from _values_of(v, key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _values_of(item, key)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
