@@ -92,7 +92,13 @@ _ARRAY_RESPONSES = frozenset(("get_session_runs", "get_session_run_previews"))
 # Query parameters beyond AgentOS 3.1.10, marked `x-extension` (tests/test_middleware.py compares
 # everything else with AgentOS's document): the opt-in run pages of agno PR #8456.
 _RUN_PAGES = "opt-in run pages (agno PR #8456): with limit and/or page the answer is {data, meta}"
+_CURSOR = (
+    "keyset pages: send an empty `cursor=` for the first page, then each answer's `meta.next_cursor` "
+    "(null on the last page) with the same other parameters; `page` is then ignored. An invalid or "
+    "foreign cursor is a 422"
+)
 EXTENSION_PARAMETERS = {
+    "get_sessions": {"cursor": _CURSOR},
     "get_session_runs": {"limit": _RUN_PAGES, "page": _RUN_PAGES},
     "get_session_run_previews": {"limit": _RUN_PAGES, "page": _RUN_PAGES},
 }

@@ -37,6 +37,8 @@ class ListSessionsQuery(msgspec.Struct, kw_only=True):
     sort_order: Literal["asc", "desc"] = "desc"
     db_id: str | None = None
     table: str | None = None
+    # Extension: keyset pages (session_svc/cursor.py); "" is the first page, None offset pages.
+    cursor: str | None = None
 
     @property
     def offset(self) -> int:

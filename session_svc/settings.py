@@ -73,6 +73,8 @@ class Settings:
     docs_enabled: bool = True
     # JWT / security key / service accounts / user isolation (auth/config.py, contract §6).
     auth: AuthConfig = dataclasses.field(default_factory=lambda: _auth_config({}))
+    # HMAC key of GET /sessions cursors (cursor.py); None derives one from the DSNs.
+    cursor_secret: str | None = None
     # AGNO_REPLICA_MAX_LAG and the replica pools' sizes (replica_settings.py).
     replicas: ReplicaSettings = dataclasses.field(default_factory=lambda: _replica_settings({}, 2, 10))
 
@@ -242,6 +244,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         docs_enabled=_bool(env, "DOCS_ENABLED", True),
         auth=_auth_config(env),
         replicas=_replica_settings(env, pool_min, pool_max),
+        cursor_secret=env.get("AGNO_CURSOR_SECRET", "").strip() or None,
     )
 
 

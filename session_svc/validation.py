@@ -196,6 +196,7 @@ _LIST_PARAMS = [
     _Param("sort_order", "sort_order", sort_order),
     _str_param("db_id"),
     _str_param("table"),
+    _str_param("cursor"),
 ]
 _LIMIT_INDEX, _PAGE_INDEX = 4, 5
 

@@ -3,6 +3,9 @@
 -- empty). Only the columns a list item needs are read; no run payload is transferred.
 -- {filters} is one of a fixed set of WHERE fragments, {order_by} one of the whitelisted sort
 -- keys followed by session_id as tie-breaker, so pages never repeat or skip rows.
+-- Keyset pages (`cursor=`, session_svc/db/sessions.py: _keyset_after) add {after} (the rows after
+-- the previous page's last (key, session_id)) and {cursor_column}/{cursor_output} (each row's
+-- sort key as text, for the next cursor); for offset pages all three are empty.
 --
 -- A session without a stored session_name is named from its runs (agno/os/utils.py:
 -- get_session_name, as agno/os/schema.py: SessionSchema.from_dict calls it on the raw row).
@@ -25,7 +28,7 @@
 SELECT t.total_count,
        p.session_id, p.session_type, p.agent_id, p.team_id, p.workflow_id, p.user_id,
        p.session_data, p.agent_data, p.workflow_data, p.metadata, p.summary,
-       p.created_at, p.updated_at,
+       p.created_at, p.updated_at{cursor_output},
        CASE WHEN f.unnamed AND f.merge THEN
          (SELECT json_agg(r.run_data ORDER BY r.run_index, r.created_at)
             FROM {runs} r WHERE r.session_id = p.session_id)
@@ -76,9 +79,9 @@ SELECT t.total_count,
   LEFT JOIN LATERAL (
     SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id, s.user_id,
            s.session_data, s.agent_data, s.workflow_data, s.metadata, s.summary,
-           s.created_at, s.updated_at, {legacy_runs} AS legacy_runs
+           s.created_at, s.updated_at, {legacy_runs} AS legacy_runs{cursor_column}
       FROM {sessions} s
-     WHERE {filters}
+     WHERE {filters}{after}
      ORDER BY {order_by}
      LIMIT %(limit)s OFFSET %(offset)s
   ) p ON true

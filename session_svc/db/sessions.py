@@ -98,9 +98,7 @@ async def get_session_runs_page(
         "limit": limit,
         "offset": offset,
     }
-    async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("session_runs_page"), params)
-        row = await cur.fetchone()
+    row = await db.read(db.statement("session_runs_page"), params)
     if row is None:
         return None
     total = row.pop("total_count")
@@ -110,6 +108,24 @@ async def get_session_runs_page(
     del row["legacy_runs"]
     row["runs"] = page or []
     return row, total
+
+
+# A keyset page (`cursor=`) compares sort keys as these types; the first four are never NULL
+# (agno's NOT NULL columns, and updated_at sorts by coalesce(updated_at, created_at)).
+_SORT_TYPES = {
+    "created_at": "bigint", "updated_at": "bigint", "session_id": "varchar", "session_type": "varchar",
+    "agent_id": "varchar", "team_id": "varchar", "workflow_id": "varchar", "user_id": "varchar",
+    "session_data": "jsonb", "agent_data": "jsonb", "team_data": "jsonb", "workflow_data": "jsonb",
+    "metadata": "jsonb", "summary": "jsonb",
+}  # fmt: skip
+_NEVER_NULL_SORTS = frozenset(("created_at", "updated_at", "session_id", "session_type"))
+
+
+class KeysetAfter(msgspec.Struct, frozen=True):
+    """Where a keyset page starts: after the row with this sort key text (None: SQL NULL) and id."""
+
+    key: str | None
+    session_id: str
 
 
 async def list_sessions(
@@ -123,8 +139,12 @@ async def list_sessions(
     descending: bool,
     limit: int,
     offset: int,
-) -> tuple[list[Row], int]:
-    """One page of sessions (rows for list items) and the total count of the filtered rows."""
+    keyset: bool = False,
+    after: KeysetAfter | None = None,
+) -> tuple[list[Row], int, bool]:
+    """One page of sessions (rows for list items), the total count of the filtered rows, and
+    (keyset pages only) whether more rows follow. A keyset page starts after `after` (or at the
+    top) instead of skipping `offset` rows; each row then carries `cursor_key`, its sort key's text."""
     variant = (
         user_id is not None,
         component_id is not None and session_type,
@@ -133,6 +153,9 @@ async def list_sessions(
         session_type is not None,
         sort_by,
         descending,
+        # None: an offset page (the statement text AgentOS's pages always had); else a keyset
+        # page from the top ("first"), or after a NULL or a non-NULL key.
+        None if not keyset else "first" if after is None else "after_null" if after.key is None else "after",
     )
     stmt = db.statement("sessions_page", variant, **_page_slots(variant))
     params = {
@@ -140,13 +163,17 @@ async def list_sessions(
         "component_id": component_id,
         "session_name_pattern": f"%{session_name}%" if session_name is not None else None,
         "session_type": session_type,
-        "limit": limit,
-        "offset": offset,
+        # A keyset page reads one row more than it shows, to know whether a next page exists.
+        "limit": limit + 1 if keyset else limit,
+        "offset": 0 if keyset else offset,
+        "after_key": after.key if after is not None else None,
+        "after_id": after.session_id if after is not None else None,
     }
     rows = await db.read(stmt, params, many=True)
     total = rows[0]["total_count"] if rows else 0
     page = [_list_row(row) for row in rows if row["session_id"] is not None]
-    return page, total
+    more = keyset and len(page) > limit
+    return (page[:limit] if more else page), total, more
 
 
 def _list_row(row: Row) -> Row:
@@ -162,7 +189,7 @@ def _list_row(row: Row) -> Row:
 
 
 def _page_slots(variant: tuple[Any, ...]) -> dict[str, sql.Composable]:
-    has_user, component_type, has_component, has_name, has_type, sort_by, descending = variant
+    has_user, component_type, has_component, has_name, has_type, sort_by, descending, keyset = variant
     # The filter order is agno's (contract §5.4): user, component, name, type.
     filters = []
     if has_user:
@@ -175,10 +202,37 @@ def _page_slots(variant: tuple[Any, ...]) -> dict[str, sql.Composable]:
         filters.append("s.session_type = %(session_type)s")
     direction = "DESC" if descending else "ASC"
     key = "coalesce(s.updated_at, s.created_at)" if sort_by == "updated_at" else f"s.{sort_by}"
-    return {
+    slots: dict[str, sql.Composable] = {
         "filters": sql.SQL(" AND ".join(filters) if filters else "true"),
         "order_by": sql.SQL(f"{key} {direction}, s.session_id {direction}"),
+        "after": sql.SQL(""),
+        "cursor_column": sql.SQL(""),
+        "cursor_output": sql.SQL(""),
     }
+    if keyset is not None:
+        slots["cursor_column"] = sql.SQL(f", ({key})::text AS cursor_key")
+        slots["cursor_output"] = sql.SQL(", p.cursor_key")
+        if keyset != "first":
+            slots["after"] = sql.SQL(" AND " + _keyset_after(key, _SORT_TYPES[sort_by], sort_by, descending, keyset))
+    return slots
+
+
+def _keyset_after(key: str, key_type: str, sort_by: str, descending: bool, keyset: str) -> str:
+    """The rows after (key, session_id) in ORDER BY key <dir>, session_id <dir>, where PostgreSQL
+    puts NULL keys last ascending and first descending."""
+    k = f"%(after_key)s::{key_type}"
+    after_id = "%(after_id)s::varchar"
+    op = "<" if descending else ">"
+    if sort_by in _NEVER_NULL_SORTS:
+        # A row comparison: its leading column bounds an index scan on the key (when there is one),
+        # so a deep page costs what the first does.
+        return f"({key}, s.session_id) {op} ({k}, {after_id})"
+    if keyset == "after_null":
+        # Within the NULL keys by session_id; descending, every non-NULL key still follows.
+        tail = f" OR {key} IS NOT NULL" if descending else ""
+        return f"(({key} IS NULL AND s.session_id {op} {after_id}){tail})"
+    tail = "" if descending else f" OR {key} IS NULL"
+    return f"({key} {op} {k} OR ({key} = {k} AND s.session_id {op} {after_id}){tail})"
 
 
 async def insert_session(db: Database, values: dict[str, Any], runs: list[Any]) -> Row | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anyio.to_thread
 import psycopg
@@ -16,7 +17,7 @@ from psycopg.types.json import Jsonb
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import render
+from .. import cursor, render
 from ..db import sessions as queries
 from ..db.database import Database
 from ..errors import HTTPError, RequestValidationError
@@ -107,27 +108,64 @@ async def list_sessions(request: Request) -> Response:
     db = await _database(request, q.db_id, q.table)
     limit, page = q.limit, q.page
     user_id = _scoped_user(request, q.user_id)
-    meta = {"page": page, "limit": limit}
+    sort_by = q.sort_by if q.sort_by in queries.SORTABLE_COLUMNS else "created_at"
+    descending = q.sort_order != "asc"
+    # Extension: `cursor=` pages by keyset (session_svc/cursor.py); without it, AgentOS's pages.
+    token = q.cursor
+    walk = after = None
+    if token is not None:
+        walk = cursor.fingerprint(
+            (db.db_id, q.session_type, q.component_id, user_id, q.session_name, sort_by, descending, limit)
+        )
+        page = 1
+        if token:
+            position = _cursor_codec(request).decode(token, walk)
+            page = position.page
+            after = queries.KeysetAfter(position.key, position.session_id)
+    meta: dict[str, Any] = {"page": page, "limit": limit}
+    more = False
+    rows: list[dict[str, Any]] = []
+    total = 0
     if has_nul(user_id, q.component_id, q.session_name):
-        # PostgreSQL text cannot hold NUL, so nothing stored can match such a filter.
-        rows, total = [], 0
+        pass  # PostgreSQL text cannot hold NUL, so nothing stored can match such a filter
     else:
-        sort_by = q.sort_by if q.sort_by in queries.SORTABLE_COLUMNS else "created_at"
-        rows, total = await queries.list_sessions(
+        rows, total, more = await queries.list_sessions(
             db,
             session_type=q.session_type,
             component_id=q.component_id,
             user_id=user_id,
             session_name=q.session_name,
             sort_by=sort_by,
-            descending=q.sort_order != "asc",
+            descending=descending,
             limit=limit,
             offset=q.offset,
+            keyset=walk is not None,
+            after=after,
         )
     meta["total_pages"] = (total + limit - 1) // limit
     meta["total_count"] = total
     meta["search_time_ms"] = 0.0
+    if walk is not None:
+        next_cursor = None
+        if more:
+            last = rows[-1]
+            next_cursor = _cursor_codec(request).encode(
+                walk, cursor.Position(page + 1, last["cursor_key"], last["session_id"])
+            )
+        for row in rows:
+            del row["cursor_key"]
+        meta["next_cursor"] = next_cursor  # null on the last page
     return _json({"data": [render.list_item(row) for row in rows], "meta": meta})
+
+
+def _cursor_codec(request: Request) -> cursor.CursorCodec:
+    """One codec per app, keyed by the deployment's secret (known once the databases are)."""
+    state = request.app.state
+    codec = getattr(state, "cursor_codec", None)
+    if codec is None:
+        dsns = [(db.db_id, db.dsn) for db in state.registry.databases.values()]
+        codec = state.cursor_codec = cursor.CursorCodec(cursor.cursor_secret(state.settings, dsns))
+    return codec
 
 
 # -- POST /sessions --------------------------------------------------------------------------------
