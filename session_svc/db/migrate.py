@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -42,6 +43,14 @@ EXTRA_SESSION_INDEXES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+# `--trigram`: the name search's index, named like agno's (idx_<table>_<what it indexes>).
+TRIGRAM_INDEX_COLUMNS = ("session_name", "trgm")
+
+
+class MigrateError(Exception):
+    """A step the role may not take (e.g. CREATE EXTENSION); the message is one line for the CLI."""
+
+
 def _index_name(table: str, columns: tuple[str, ...]) -> str:
     return f"idx_{table}_{'_'.join(columns)}"
 
@@ -59,7 +68,9 @@ def _create_index(
     )
 
 
-def migrate_database(config: DatabaseConfig, settings: Settings, extra_indexes: bool = False) -> list[str]:
+def migrate_database(
+    config: DatabaseConfig, settings: Settings, extra_indexes: bool = False, trigram: bool = False
+) -> list[str]:
     """Bring one database up to agno's layout; returns the tables it created."""
     schema = settings.db_schema
     sessions, runs = settings.session_table, settings.runs_table
@@ -78,7 +89,12 @@ def migrate_database(config: DatabaseConfig, settings: Settings, extra_indexes: 
         }
         created: list[str] = []
         with conn.transaction():
-            conn.execute(queries.compose("migrate_create_schema", **slots))
+            # Only when missing: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database,
+            # which a role that only owns agno's schema and tables does not have.
+            if conn.execute(
+                "SELECT NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", (schema,)
+            ).fetchone() == (True,):
+                conn.execute(queries.compose("migrate_create_schema", **slots))
             for table, statement, indexes in (
                 (sessions, "migrate_create_sessions", SESSION_INDEXES),
                 (VERSIONS_TABLE, "migrate_create_versions", VERSIONS_INDEXES),
@@ -101,9 +117,44 @@ def migrate_database(config: DatabaseConfig, settings: Settings, extra_indexes: 
             # CONCURRENTLY cannot run inside a transaction block: one autocommit statement each.
             for columns, expression in EXTRA_SESSION_INDEXES:
                 conn.execute(_create_index(schema, sessions, columns, concurrently=True, expression=expression))
+        if trigram:
+            _create_trigram_index(conn, config.db_id, schema, sessions)
     for table in created:
         logger.info("db_id=%s: created %s.%s", config.db_id, schema, table)
     return created
+
+
+def _create_trigram_index(conn: psycopg.Connection[Any], db_id: str, schema: str, table: str) -> None:
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except (
+        psycopg.errors.InsufficientPrivilege,
+        psycopg.errors.FeatureNotSupported,
+        psycopg.errors.UndefinedFile,
+    ) as exc:
+        # pg_trgm is a trusted extension (any role with CREATE on the database may add it), but
+        # not every role has that, and some servers do not ship it.
+        reason = (
+            "the role may not create it"
+            if isinstance(exc, psycopg.errors.InsufficientPrivilege)
+            else "it is not available"
+        )
+        raise MigrateError(
+            f"db_id={db_id}: cannot CREATE EXTENSION pg_trgm ({reason}); have a database owner or superuser run "
+            "`CREATE EXTENSION pg_trgm` in this database, then rerun `session-svc migrate --trigram`"
+        ) from None
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+    ).fetchone()
+    assert row is not None
+    conn.execute(
+        queries.compose(
+            "migrate_create_trigram_index",
+            index=sql.Identifier(_index_name(table, TRIGRAM_INDEX_COLUMNS)),
+            table=sql.Identifier(schema, table),
+            opclass=sql.SQL("{}.gin_trgm_ops").format(sql.Identifier(row[0])),
+        )
+    )
 
 
 def tables_missing(config: DatabaseConfig, settings: Settings) -> bool:
