@@ -565,7 +565,8 @@ def test_openapi_matches_agentos_sessions_routes() -> None:
     golden = json.loads((Path(__file__).parent / "golden" / "openapi" / "agentos-sessions.json").read_text())
     ours = build_openapi()
     assert _structure(ours) == _structure(golden)
-    # The extension parameters: exactly the declared ones, optional integers, none in AgentOS's.
+    # The extension parameters: exactly the declared ones, optional (integers, or the string
+    # cursor), none in AgentOS's.
     from session_svc.openapi import EXTENSION_PARAMETERS
 
     by_id = {op["operationId"]: op for ops in ours["paths"].values() for op in ops.values()}
@@ -573,7 +574,8 @@ def test_openapi_matches_agentos_sessions_routes() -> None:
     for operation_id, names in EXTENSION_PARAMETERS.items():
         marked = [p for p in by_id[operation_id]["parameters"] if p.get("x-extension")]
         assert [p["name"] for p in marked] == list(names)
-        assert all(not p["required"] and {"type": "integer"} in p["schema"]["anyOf"] for p in marked)
+        kinds = [{"type": "string"} if p["name"] == "cursor" else {"type": "integer"} for p in marked]
+        assert all(not p["required"] and k in p["schema"]["anyOf"] for p, k in zip(marked, kinds, strict=True))
         assert not set(names) & {p["name"] for p in golden_ids[operation_id]["parameters"]}
     # Request body components: the same fields, the same required ones (ours may add extensions).
     for name in ("CreateSessionRequest", "UpdateSessionRequest", "DeleteSessionRequest", "Body_rename_session"):
