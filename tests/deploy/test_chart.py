@@ -158,6 +158,11 @@ def test_notes_render_for_every_scenario():
         notes = out.split("NOTES:", 1)[1]
         assert f"rollout status deployment/{FULLNAME}" in notes
         assert "tests/smoke/test-session-api.sh" in notes
+        if values_file == "canary-values.yaml":
+            assert "Canary: 10% of /sessions" in notes and "Roll back: --set canary.weight=0" in notes
+            assert "Monitoring: ServiceMonitor, PrometheusRule" in notes
+        if values_file == "replicas-values.yaml":
+            assert "Fallback: while no pod of this service is ready" in notes
 
 
 # ---- scenario specifics ----
