@@ -52,6 +52,8 @@ import orjson
 from session_svc.render_messages import _ID_NAMESPACE, chat_history, media_to_dict
 from session_svc.render_runs import (
     RunLookupError,
+    iter_run_previews,
+    iter_session_runs,
     run_previews,
     session_runs,
     single_run,
@@ -76,6 +78,8 @@ __all__ = [
     "RunLookupError",
     "detect_session_type",
     "dumps",
+    "iter_run_previews",
+    "iter_session_runs",
     "list_item",
     "run_previews",
     "session_detail",

@@ -5,7 +5,7 @@ Public entry points are re-exported by `session_svc.render` (see its docstring).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from session_svc.render_values import (
@@ -238,14 +238,24 @@ def session_runs(
     created_before: int | None = None,
     statuses: Iterable[str] | None = None,
 ) -> list:
+    return list(iter_session_runs(row, session_type, created_after, created_before, statuses))
+
+
+def iter_session_runs(
+    row: dict,
+    session_type: str | None = None,
+    created_after: int | None = None,
+    created_before: int | None = None,
+    statuses: Iterable[str] | None = None,
+) -> Iterator[dict]:
+    """session_runs one run at a time: `row["runs"]` may be any iterable (e.g. decoded lazily),
+    read once, so a big session is never held decoded and rendered at once."""
     wanted = _wanted(statuses)
-    out = []
     for kind, run, resolved_type in _classified_runs(row, session_type, created_after, created_before):
         schema = _full_schema(row, kind, run, resolved_type)
         if wanted is not None and not _status_matches(schema["status"], wanted):
             continue
-        out.append(drop_none(schema))
-    return out
+        yield drop_none(schema)
 
 
 def _preview(value: Any) -> str | None:
@@ -265,8 +275,18 @@ def run_previews(
 ) -> list:
     """SessionRunPreviewSchema per classified run; only the fields a preview reads are computed,
     with the defaults of the run schema the run was classified as."""
+    return list(iter_run_previews(row, session_type, created_after, created_before, statuses))
+
+
+def iter_run_previews(
+    row: dict,
+    session_type: str | None = None,
+    created_after: int | None = None,
+    created_before: int | None = None,
+    statuses: Iterable[str] | None = None,
+) -> Iterator[dict]:
+    """run_previews one run at a time (see iter_session_runs)."""
     wanted = _wanted(statuses)
-    out = []
     for kind, run, _ in _classified_runs(row, session_type, created_after, created_before):
         if kind == _WORKFLOW_RUN:
             status = run.get("status", "")
@@ -279,7 +299,7 @@ def run_previews(
             ids = (run.get("parent_run_id", ""), run.get("agent_id", ""), None, None, run.get("user_id", ""))
         if wanted is not None and not _status_matches(status, wanted):
             continue
-        out.append(
+        yield (
             drop_none(
                 {
                     "run_id": run.get("run_id", ""),
@@ -295,7 +315,6 @@ def run_previews(
                 }
             )
         )
-    return out
 
 
 def single_run(row: dict, run_id: str) -> dict:

@@ -7,6 +7,7 @@ never responses. Each function makes exactly one round trip and, for writes, one
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -66,9 +67,43 @@ def _merge_legacy(table_runs: list[Any], legacy: list[Any]) -> list[Any]:
 
 
 async def get_session(db: Database, session_id: str, user_id: str | None) -> Row | None:
-    """One session with its runs, or None."""
-    row = await db.read(db.statement("session_get"), {"session_id": session_id, "user_id": user_id})
-    return merge_runs(row) if row is not None else None
+    """One session, or None. Its runs are still JSON text (`runs_json`): decode them with
+    decode_runs or iter_runs where the answer is rendered (off the event loop for big sessions)."""
+    return await db.read(db.statement("session_get"), {"session_id": session_id, "user_id": user_id})
+
+
+async def get_session_for_previews(db: Database, session_id: str, user_id: str | None) -> Row | None:
+    """As get_session, with each run reduced to what a run preview reads (sql/session_run_previews.sql)."""
+    return await db.read(db.statement("session_run_previews"), {"session_id": session_id, "user_id": user_id})
+
+
+# jsonb text decodes as the pools decode jsonb (database.py: _json_decode): msgspec keeps the key
+# order and integers wider than 64 bits.
+_decode = msgspec.json.Decoder().decode
+_decode_items = msgspec.json.Decoder(list[msgspec.Raw]).decode
+
+
+def runs_json_size(row: Row) -> int:
+    return len(row.get("runs_json") or "")
+
+
+def decode_runs(row: Row) -> Row:
+    """`runs_json` -> `runs`, merged with a legacy column."""
+    text = row.pop("runs_json")
+    row["runs"] = _decode(text) if text is not None else []
+    return merge_runs(row)
+
+
+def iter_runs(row: Row) -> Iterator[Any]:
+    """`runs_json` decoded one run at a time, so a big session is never held decoded at once
+    (only the runs' boundaries are parsed up front). Legacy rows are merged, so decoded whole."""
+    if row.get("legacy_runs"):
+        return iter(decode_runs(row)["runs"])
+    row.pop("legacy_runs", None)
+    text = row.pop("runs_json")
+    if text is None:
+        return iter(())
+    return (_decode(item) for item in _decode_items(text))
 
 
 async def get_session_runs_page(
@@ -126,6 +161,21 @@ class KeysetAfter(msgspec.Struct, frozen=True):
 
     key: str | None
     session_id: str
+
+
+async def get_session_run(db: Database, session_id: str, user_id: str | None, run_id: str) -> Row | None:
+    """One session with, as `runs`, only what the single-run lookup needs: the run (a one-run list),
+    `[]` when the session has no runs, or `[{}]` (a run that matches nothing) when it has runs but
+    not that one (sql/session_run.sql); a row with legacy runs to merge gets all its runs."""
+    row = await db.read(db.statement("session_run"), {"session_id": session_id, "user_id": user_id, "run_id": run_id})
+    if row is None:
+        return None
+    has_runs, run = row.pop("has_runs"), row.pop("run")
+    if row["legacy_runs"] is not None:
+        return merge_runs(row)
+    del row["legacy_runs"]
+    row["runs"] = [run] if run is not None else [{}] if has_runs else []
+    return row
 
 
 async def list_sessions(

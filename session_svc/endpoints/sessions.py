@@ -51,11 +51,36 @@ _RESERVED_METADATA_KEYS = frozenset(("agno_component_version", "agno_dispatch_ch
 _RENDER_OFF_LOOP_RUNS = 64
 
 
+# The same bound for runs still in JSON text (queries.get_session): decoding is the other half of
+# the CPU a big session costs, so it happens in that thread too.
+_RENDER_OFF_LOOP_JSON_CHARS = 256 * 1024
+
+# Array answers rendered one run at a time from lazily decoded runs (queries.iter_runs): the
+# worker holds the runs' text and the answer's bytes, never every run decoded and rendered at once.
+_STREAMED = {render.session_runs: render.iter_session_runs, render.run_previews: render.iter_run_previews}
+
+
+def _body(row: dict[str, Any], render_fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    if "runs_json" in row:
+        streamed = _STREAMED.get(render_fn)
+        if streamed is not None:
+            row["runs"] = queries.iter_runs(row)
+            # orjson writes a list as its items joined by "," in brackets: the same bytes.
+            return b"[" + b",".join([dumps(item) for item in streamed(row, *args)]) + b"]"
+        queries.decode_runs(row)
+    return dumps(render_fn(row, *args))
+
+
 async def _rendered(row: dict[str, Any], render_fn: Callable[..., Any], *args: Any, status: int = 200) -> Response:
     """`_json(render_fn(row, *args))`, off the event loop for sessions with many runs."""
-    if len(row.get("runs") or ()) <= _RENDER_OFF_LOOP_RUNS:
-        return _json(render_fn(row, *args), status)
-    body = await anyio.to_thread.run_sync(lambda: dumps(render_fn(row, *args)))
+    if "runs_json" in row:
+        small = queries.runs_json_size(row) <= _RENDER_OFF_LOOP_JSON_CHARS
+    else:
+        small = len(row.get("runs") or ()) <= _RENDER_OFF_LOOP_RUNS
+    if small:
+        body = _body(row, render_fn, args)
+    else:
+        body = await anyio.to_thread.run_sync(_body, row, render_fn, args)
     return Response(body, status_code=status, media_type="application/json")
 
 
@@ -273,7 +298,7 @@ async def _runs_answer(request: Request, render_fn: Callable[..., list[Any]]) ->
     q, _ = await validate(request, GET_RUNS)
     statuses = _checked_statuses(q.status)
     if not q.paged:
-        row = await _runs_session(request, q, session_id)
+        row = await _runs_session(request, q, session_id, render_fn is render.run_previews)
         return await _rendered(row, render_fn, q.session_type, q.created_after, q.created_before, statuses)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
@@ -319,10 +344,11 @@ def _checked_statuses(status: list[str] | None) -> set[str] | None:
     return statuses
 
 
-async def _runs_session(request: Request, q: Any, session_id: str) -> dict[str, Any]:
+async def _runs_session(request: Request, q: Any, session_id: str, previews: bool) -> dict[str, Any]:
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
-    row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
+    read = queries.get_session_for_previews if previews else queries.get_session
+    row = None if has_nul(session_id, user_id) else await read(db, session_id, user_id)
     if row is None:
         raise HTTPError(404, f"Session with ID {session_id} not found")
     return row
@@ -337,7 +363,14 @@ async def get_session_run(request: Request) -> Response:
     q, _ = await validate(request, GET_RUN)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
-    row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
+    row = None
+    if has_nul(session_id, user_id):
+        pass
+    elif has_nul(run_id):  # no stored run_id holds NUL: the whole session, for the lookup's 404 text
+        row = await queries.get_session(db, session_id, user_id)
+        row = queries.decode_runs(row) if row is not None else None
+    else:
+        row = await queries.get_session_run(db, session_id, user_id, run_id)
     if row is None:
         raise HTTPError(404, f"Session with ID {session_id} not found")
     try:

@@ -108,7 +108,7 @@ async def measure(
         await db.ensure_facts()
 
         async def detail_db() -> None:
-            await queries.get_session(db, next_id(), None)
+            queries.decode_runs(await queries.get_session(db, next_id(), None))
 
         page_args = {
             "session_type": "agent", "component_id": None, "user_id": None, "session_name": None,
@@ -118,7 +118,7 @@ async def measure(
         async def list_db() -> None:
             await queries.list_sessions(db, **page_args)
 
-        rows = [await queries.get_session(db, sid, None) for sid in ids]
+        rows = [queries.decode_runs(await queries.get_session(db, sid, None)) for sid in ids]
         page, _ = await queries.list_sessions(db, **page_args)
         detail_bodies = [
             render.session_detail(r, "agent", keep_nulls=False) for r in rows
