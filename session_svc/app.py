@@ -6,14 +6,15 @@ import contextlib
 import datetime
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from .auth import AuthMiddleware
 from .db.registry import Registry
@@ -37,7 +38,9 @@ from .settings import DatabaseConfig, Settings
 logger = logging.getLogger("session_svc")
 
 
-def middleware_stack(settings: Settings, metrics: Metrics) -> list[Middleware]:
+def middleware_stack(
+    settings: Settings, metrics: Metrics, cutover: Middleware | None = None
+) -> list[Middleware]:
     """Every request passes these layers top to bottom before routing (the first is outermost).
 
     1. RequestContext  request id in and out, real client IP, one access-log line, metrics: it
@@ -45,6 +48,8 @@ def middleware_stack(settings: Settings, metrics: Metrics) -> list[Middleware]:
     2. Recovery        unhandled error -> 500 `Internal server error (<Type>)`; inside the request
                        context so the log line carries the traceback, outside CORS like AgentOS's
                        ServerErrorMiddleware (a 500 carries no CORS headers there either)
+       Cutover         only with AGNO_AGENTOS_URL (upstream/cutover.py): what we do not serve goes
+                       to AgentOS before CORS and Auth, which would otherwise answer for AgentOS
     3. CORS            AgentOS's CORSMiddleware settings; answers preflights before auth
     4. StripTrailingSlash  `/sessions/` routes like `/sessions` (auth sees the stripped path)
     5. Auth            security key / JWT (session_svc/auth): 401 before any 404/413/422
@@ -61,6 +66,7 @@ def middleware_stack(settings: Settings, metrics: Metrics) -> list[Middleware]:
             default_db_id=settings.default_db_id,
         ),
         Middleware(Recovery),
+        *([cutover] if cutover is not None else []),
         Middleware(
             CORS,
             allow_origins=cors_allowed_origins(settings.cors_origins),
@@ -95,22 +101,30 @@ def create_app(settings: Settings) -> Starlette:
         # (they hold the GIL and stalled /healthz for 50-100 ms beside a 2,000-run read).
         gc.collect()
         gc.freeze()
+        if upstream is not None:
+            await upstream.open()
         try:
             yield
         finally:
+            if comparator is not None:
+                await comparator.drain()
+            if upstream is not None:
+                await upstream.close()
             await app.state.metrics.close()
             await registry.close()
 
     metrics = Metrics()
+    table: list[BaseRoute] = [
+        *routes(health=health, healthz=healthz, readyz=readyz),
+        Route("/metrics", metrics_endpoint, methods=["GET"], name="metrics"),
+        *(docs_routes() if settings.docs_enabled else ()),
+    ]
+    upstream, comparator, cutover = _cutover(settings, metrics, table)
     app = Starlette(
-        routes=[
-            *routes(health=health, healthz=healthz, readyz=readyz),
-            Route("/metrics", metrics_endpoint, methods=["GET"], name="metrics"),
-            *(docs_routes() if settings.docs_enabled else ()),
-        ],
+        routes=table,
         # Unhandled exceptions never reach Starlette's ServerErrorMiddleware: Recovery answers them.
         exception_handlers={ServiceError: _on_service_error, HTTPException: _on_http_exception},
-        middleware=middleware_stack(settings, metrics),
+        middleware=middleware_stack(settings, metrics, cutover),
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -118,6 +132,30 @@ def create_app(settings: Settings) -> Starlette:
     app.state.shutting_down = False  # set by `serve` on SIGTERM: /readyz answers 503 from then on
     app.state.instantiated_at = instantiated_at_iso(datetime.datetime.now(datetime.timezone.utc))
     return app
+
+
+def _cutover(settings: Settings, metrics: Metrics, table: Sequence[BaseRoute]) -> tuple[Any, Any, Middleware | None]:
+    """The AgentOS upstream, the live comparator and their layer; (None, None, None) without
+    AGNO_AGENTOS_URL, and then httpx is never imported."""
+    config = settings.cutover
+    if config.agentos_url is None:
+        return None, None, None
+    from .compare.live import LiveComparator
+    from .upstream.client import Upstream
+    from .upstream.cutover import Cutover
+
+    upstream = Upstream(config)
+    comparator = LiveComparator(config, upstream, metrics.registry) if config.comparing else None
+    layer = Middleware(
+        Cutover,
+        routes=table,
+        upstream=upstream,
+        comparator=comparator,
+        mode=config.mode,
+        max_bytes=config.max_bytes,
+        trusted_proxies=settings.trusted_proxies,
+    )
+    return upstream, comparator, layer
 
 
 async def _on_service_error(request: Request, exc: Exception) -> Response:

@@ -54,6 +54,7 @@ class RequestInfo:
         "client_ip",
         "exc_info",
         "extra_headers",
+        "peer",
         "request_id",
         "response_bytes",
         "route",
@@ -64,6 +65,7 @@ class RequestInfo:
     def __init__(self, request_id: str, client_ip: str | None) -> None:
         self.request_id = request_id
         self.client_ip = client_ip
+        self.peer: str | None = None  # the direct peer's address (client_ip may be a forwarded one)
         self.route: str | None = None
         # The scope the router fills in (CaptureRoute's), to read the route before the handler returns.
         self.route_scope: Scope | None = None
@@ -234,6 +236,7 @@ class RequestContext:
         request_id = sane_request_id(_header(scope, REQUEST_ID_HEADER)) or uuid.uuid4().hex
         ip = client_ip(scope, self.trusted)
         info = RequestInfo(request_id, ip)
+        info.peer = scope["client"][0] if scope.get("client") else None
         scope = dict(scope)
         scope[SCOPE_KEY] = info
         if ip is not None and scope.get("client") and ip != scope["client"][0]:
@@ -300,6 +303,8 @@ class RequestContext:
             "method": scope["method"],
             "route": route,
             "path": path,
+            # Kept so `session-svc compare --access-log` can replay the request.
+            "query": scope.get("query_string", b"").decode("latin-1"),
             "status": status,
             "duration_ms": round(elapsed * 1000, 3),
             "client_ip": info.client_ip,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .auth.config import AuthConfig
     from .replica_settings import ReplicaSettings
+    from .upstream.config import CutoverConfig
 
 DEFAULT_PORT = 8080
 DEFAULT_EMBEDDED_DIR = "./.data/pg"
@@ -77,6 +78,8 @@ class Settings:
     cursor_secret: str | None = None
     # AGNO_REPLICA_MAX_LAG and the replica pools' sizes (replica_settings.py).
     replicas: ReplicaSettings = dataclasses.field(default_factory=lambda: _replica_settings({}, 2, 10))
+    # AGNO_AGENTOS_URL and AGNO_COMPARE_* (upstream/config.py): pass-through and live comparison.
+    cutover: CutoverConfig = dataclasses.field(default_factory=lambda: _cutover_config({}))
 
     @property
     def embedded(self) -> bool:
@@ -245,6 +248,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auth=_auth_config(env),
         replicas=_replica_settings(env, pool_min, pool_max),
         cursor_secret=env.get("AGNO_CURSOR_SECRET", "").strip() or None,
+        cutover=_cutover_config(env),
     )
 
 
@@ -268,6 +272,12 @@ def _replica_settings(env: Mapping[str, str], pool_min: int, pool_max: int) -> R
     from .replica_settings import replica_settings
 
     return replica_settings(env, pool_min, pool_max)
+
+
+def _cutover_config(env: Mapping[str, str]) -> CutoverConfig:
+    from .upstream.config import load_cutover_config  # imported late: it uses this module's parsers
+
+    return load_cutover_config(env)
 
 
 def _runs_table(env: Mapping[str, str]) -> str:
