@@ -1,4 +1,4 @@
-"""Command line: `session-svc serve`, `migrate` and `prune` (also `python -m session_svc`)."""
+"""Command line: `session-svc serve`, `migrate`, `prune` and `compare` (also `python -m session_svc`)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also CREATE EXTENSION pg_trgm and a GIN trigram index for the session_name search (CONCURRENTLY)",
     )
     _add_prune_command(commands)
+    from .compare import replay
+
+    replay.add_arguments(
+        commands.add_parser("compare", help="replay recorded GETs against AgentOS and this service, compare answers")
+    )
     args = parser.parse_args(argv)
+    if args.command == "compare":  # a client of two deployments: no settings, no database
+        return replay.run(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
