@@ -66,8 +66,16 @@ def build() -> AgentOS:
         )
         for wf_id, name in WORKFLOWS
     ]
+    # AGENTOS_MEDIA_DIR: agno's LocalMediaStorage there, so the media routes answer (tests/test_cutover.py).
+    media_dir = os.environ.get("AGENTOS_MEDIA_DIR")
+    media_storage = None
+    if media_dir:
+        from agno.media.storage.local import LocalMediaStorage
+
+        media_storage = LocalMediaStorage(base_path=media_dir)
     return AgentOS(
         id="bench-os",
+        media_storage=media_storage,
         agents=agents,
         teams=teams,
         workflows=workflows,
