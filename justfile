@@ -107,6 +107,11 @@ bench-quick *ARGS: bench-setup
 bench-scale *ARGS: bench-setup
     {{bench_python}} tests/bench/scale.py {{ARGS}}
 
+# What the live comparison costs: verify at sample 1.0 vs off (req/s), shadow vs AgentOS alone (p50/p99)
+[group('bench')]
+bench-cutover *ARGS: bench-setup
+    {{bench_python}} tests/bench/cutover.py {{ARGS}}
+
 # The whole cut-over topology locally until Ctrl-C: embedded PostgreSQL seeded by agno, AgentOS, this
 # service and the nginx ingress (prints the URLs; ingress on :8000)
 [group('dev')]

@@ -153,7 +153,7 @@ class AgentOSProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "AGNO_PG_DSN": dsn, "AGENTOS_MEDIA_DIR": str(media_dir), "OS_SECURITY_KEY": KEY,
                "AGNO_TELEMETRY": "false"}  # fmt: skip
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process, closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, str(TESTS / "bench" / "agentos_app.py"), str(self.port)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import httpx
 import pytest
@@ -46,24 +48,49 @@ def test_bad_cutover_settings_name_the_variable(env: dict[str, str], variable: s
         load_settings(env)
 
 
-def test_bad_url_stops_serve_with_one_line() -> None:
-    env = {**os.environ, "AGNO_AGENTOS_URL": "agentos:7777", "AGNO_PG_DSN": "postgresql://127.0.0.1:1/x"}
-    done = subprocess.run([sys.executable, "-m", "session_svc", "serve"], env=env, capture_output=True, text=True, timeout=60, check=False)
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"AGNO_AGENTOS_URL": "agentos:7777"}, "AGNO_AGENTOS_URL"),
+        ({"AGNO_AGENTOS_URL": UPSTREAM, "AGNO_COMPARE_MODE": "on"}, "AGNO_COMPARE_MODE"),
+    ],
+)
+def test_bad_cutover_setting_stops_serve_with_one_line(env: dict[str, str], variable: str) -> None:
+    full = {**os.environ, "AGNO_PG_DSN": "postgresql://127.0.0.1:1/x", **env}
+    done = subprocess.run(
+        [sys.executable, "-m", "session_svc", "serve"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "AGNO_AGENTOS_URL" in lines[0], done.stderr
+    assert len(lines) == 1 and variable in lines[0], done.stderr
 
 
 def test_defaults_keep_todays_behaviour() -> None:
     assert load_settings({}).cutover == CutoverConfig()
     loaded = load_settings({"AGNO_AGENTOS_URL": "http://agentos:7777/", "AGNO_COMPARE_MODE": "Shadow"}).cutover
-    assert (loaded.agentos_url, loaded.mode, loaded.sample, loaded.concurrency) == ("http://agentos:7777", "shadow", 1.0, 4)
+    assert (loaded.agentos_url, loaded.mode, loaded.sample, loaded.concurrency) == (
+        "http://agentos:7777",
+        "shadow",
+        1.0,
+        4,
+    )
 
 
 def test_no_upstream_no_httpx_import() -> None:
     code = "import sys; from session_svc.app import create_app; from session_svc.settings import load_settings; " \
            "create_app(load_settings({})); print('httpx' in sys.modules)"  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
     assert done.stdout.strip() == "False"
 
 
@@ -91,8 +118,8 @@ def test_outgoing_drops_hop_by_hop_and_sets_forwarded_headers() -> None:
     assert (b"x-forwarded-proto", b"http") in trusted.headers
 
 
-def _run(coro):  # noqa: ANN001, ANN202
-    return asyncio.run(coro)
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(coro)
 
 
 @respx.mock
@@ -127,7 +154,11 @@ def test_fetch_refuses_bodies_over_the_limit_and_maps_failures() -> None:
 
 
 def test_overflow_is_skipped_never_queued() -> None:
-    comparator = LiveComparator(CutoverConfig(agentos_url=UPSTREAM, mode="verify", concurrency=2), Upstream(CutoverConfig(agentos_url=UPSTREAM)), CollectorRegistry())
+    comparator = LiveComparator(
+        CutoverConfig(agentos_url=UPSTREAM, mode="verify", concurrency=2),
+        Upstream(CutoverConfig(agentos_url=UPSTREAM)),
+        CollectorRegistry(),
+    )
     assert comparator.take("/sessions") and comparator.take("/sessions")
     assert not comparator.take("/sessions")
     assert comparator.metrics.total.labels("/sessions", "skipped")._value.get() == 1
@@ -160,7 +191,14 @@ def _json(status: int, body: object) -> Answer:
 
 def test_declared_differences_match_and_others_do_not() -> None:
     lists = Asked("/sessions", "/sessions", "page=0")
-    page_zero = _json(422, {"detail": [{"type": "greater_than_equal", "loc": ["query", "page"], "msg": "m", "input": "0", "ctx": {"ge": 1}}]})
+    page_zero = _json(
+        422,
+        {
+            "detail": [
+                {"type": "greater_than_equal", "loc": ["query", "page"], "msg": "m", "input": "0", "ctx": {"ge": 1}}
+            ]
+        },
+    )
     assert compare(lists, _json(500, {"detail": "Internal server error (ValueError)"}), page_zero).rule == "page-zero"
     assert not compare(lists, _json(500, {"detail": "Internal server error (KeyError)"}), page_zero).matched
     detail = Asked("/sessions/{session_id}", "/sessions/s", "")
@@ -169,10 +207,18 @@ def test_declared_differences_match_and_others_do_not() -> None:
     assert compare(detail, _json(200, a), _json(200, o)).rule == "stable-message-ids"
     o["chat_history"][0]["content"] = "hello"
     verdict = compare(detail, _json(200, a), _json(200, o))
-    assert (verdict.outcome, verdict.path, verdict.agentos, verdict.ours) == ("mismatch", "$.chat_history[0].content", "hi", "hello")
+    assert (verdict.outcome, verdict.path, verdict.agentos, verdict.ours) == (
+        "mismatch",
+        "$.chat_history[0].content",
+        "hi",
+        "hello",
+    )
     ties = Asked("/sessions", "/sessions", "")
     rows = [{"session_id": s, "created_at": "2026-01-01T00:00:00Z"} for s in ("a", "b")]
     meta = {"page": 1, "limit": 20, "total_pages": 1, "total_count": 2}
-    assert compare(ties, _json(200, {"data": rows, "meta": meta}), _json(200, {"data": rows[::-1], "meta": meta})).rule == "tie-breaker"
+    assert (
+        compare(ties, _json(200, {"data": rows, "meta": meta}), _json(200, {"data": rows[::-1], "meta": meta})).rule
+        == "tie-breaker"
+    )
     assert compare(detail, _json(200, {"a": 1}), Answer(200, "text/plain", b'{"a": 1}')).path == "content-type"
     assert compare(detail, _json(200, {"a": 1, "b": 2}), _json(200, {"b": 2, "a": 1})).path == "$ (keys)"

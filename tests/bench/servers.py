@@ -35,7 +35,8 @@ class Server:
     proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> None:
-        env = {**os.environ, "PYTHONPATH": str(TESTS_DIR), **self.env}
+        # tests/ for the bench packages, then the checkout itself: the code under test, not an installed copy
+        env = {**os.environ, "PYTHONPATH": f"{TESTS_DIR}{os.pathsep}{TESTS_DIR.parent}", **self.env}
         if self.log_dir:
             with open(
                 self.log_dir / f"{self.label}.log", "wb"

@@ -1,6 +1,8 @@
 """THE table of declared differences between AgentOS 3.1.10 and our service.
 
-Every entry is a deliberate fix from issue 2 item 7 (or the default-database routing and the create
+The read differences are declared once, in session_svc/compare/rules.py (the live comparator's
+table): their entries here take their texts from there, and every GET case that names one also
+checks that the live comparator accepts the pair of answers. Every entry is a deliberate fix from issue 2 item 7 (or the default-database routing and the create
 extension of items 5 and 4). A case that names an entry must show *both* sides: what AgentOS does
 (asserted, so a future agno that changes behaviour is noticed) and what we do instead. Any difference
 not listed here fails the suite.
@@ -12,6 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from session_svc.compare import RULES
+from session_svc.compare import Answer as LiveAnswer
+from session_svc.compare import Asked, compare
+from session_svc.compare.replay import route_of
 
 from .case import Case, expand
 from .compare import CLONE_SUFFIXES, Answer, first_difference, normalise
@@ -38,6 +45,21 @@ class Declared:
             self.check_ours(harness, case, a, o)
         except AssertionError as exc:
             raise AssertionError(f"[{self.key}] ours does not do what the table says ({self.ours}): {exc}") from None
+        if self.key in RULES and case.method == "GET":
+            parts = urlsplit(o.url)
+            asked = Asked(route_of(parts.path) or "unmatched", parts.path, parts.query)
+            verdict = compare(asked, _live(a.answer), _live(o.answer))
+            assert verdict.matched, f"[{self.key}] the live comparator (session_svc/compare/rules.py) sees {verdict}"
+
+
+def _live(answer: Answer) -> LiveAnswer:
+    return LiveAnswer(answer.status, answer.content_type, answer.body)
+
+
+def _rule(key: str, check_agentos: Check, check_ours: Check) -> Declared:
+    """An entry whose texts are session_svc/compare/rules.py's: declared there, proven here."""
+    rule = RULES[key]
+    return Declared(key, rule.fix, rule.agentos, rule.ours, check_agentos, check_ours)
 
 
 # -- helpers -----------------------------------------------------------------------------------------
@@ -353,54 +375,12 @@ def _ours_stores_preset(h: Harness, case: Case, a: Exchange, o: Exchange) -> Non
 DECLARED: dict[str, Declared] = {
     d.key: d
     for d in [
-        Declared(
-            "page-zero",
-            "page=0 gives a 422 in the FastAPI shape, not a 500 (so the bound is ge=1 for every page < 1)",
-            "page=0: 500 Internal server error (ValueError); page<0: 422 ge=0",
-            "422 greater_than_equal ge=1 on query.page",
-            _agentos_page_below_one,
-            _ours_page_ge_1,
-        ),
-        Declared(
-            "page-overflow",
-            "offsets (and limits) that overflow a bigint give a 422, not a 500",
-            "500 Internal server error (DataError) from PostgreSQL",
-            "422 less_than_equal on query.page or query.limit",
-            _internal_error("DataError"),
-            _ours_bigint_422,
-        ),
-        Declared(
-            "sort-attribute-500",
-            "sort_by=keys|values|items|get is an unknown column: default order, never a 500",
-            "500 Internal server error (AttributeError)",
-            "200, the same answer as without sort_by",
-            _internal_error("AttributeError"),
-            _ours_as_default_order,
-        ),
-        Declared(
-            "unknown-sort",
-            "sort_by that is no column of the sessions table means the default order",
-            "200 with no ORDER BY at all: the same rows in arbitrary order",
-            "200, the same answer as without sort_by",
-            _agentos_same_rows_any_order,
-            _ours_as_default_order,
-        ),
-        Declared(
-            "tie-breaker",
-            "every list order ends with session_id, so pages never repeat or skip rows",
-            "200 ordered by the key only; ties in arbitrary order",
-            "200 ordered by the key, then session_id in the same direction",
-            _agentos_sorted_by_key,
-            _ours_tie_broken,
-        ),
-        Declared(
-            "default-db",
-            "a request without db_id goes to the default database (AGNO_DEFAULT_DB_ID=db-main here)",
-            "400 The db_id query parameter is required when using multiple databases",
-            "the answer AgentOS gives with db_id=db-main",
-            _agentos_needs_db_id,
-            _ours_uses_default_db,
-        ),
+        _rule("page-zero", _agentos_page_below_one, _ours_page_ge_1),
+        _rule("page-overflow", _internal_error("DataError"), _ours_bigint_422),
+        _rule("sort-attribute-500", _internal_error("AttributeError"), _ours_as_default_order),
+        _rule("unknown-sort", _agentos_same_rows_any_order, _ours_as_default_order),
+        _rule("tie-breaker", _agentos_sorted_by_key, _ours_tie_broken),
+        _rule("default-db", _agentos_needs_db_id, _ours_uses_default_db),
         Declared(
             "rename-null-data",
             "rename works when session_data is SQL NULL or JSON null",
@@ -427,30 +407,9 @@ DECLARED: dict[str, Declared] = {
             _agentos_patch_rewrites_row,
             _ours_patch_field_wise,
         ),
-        Declared(
-            "render-odd-content",
-            "content AgentOS fails to render (multimodal lists, odd types, odd stored summaries) is rendered",
-            "500 Internal server error (ValidationError|TypeError|AttributeError)",
-            "200 with JSON",
-            _agentos_renders_some_500,
-            _ours_renders,
-        ),
-        Declared(
-            "stable-message-ids",
-            "messages stored without an id get a stable id across reads",
-            "a fresh uuid4 per message on every read",
-            "the same ids on every read; otherwise the same answer",
-            _agentos_new_ids_per_read,
-            _ours_stable_ids,
-        ),
-        Declared(
-            "nul-never-500",
-            "a \\u0000 in any field must not become a 500 (issue 2 item 3)",
-            "500: PostgreSQL rejects NUL in text/jsonb (DataError, or 'Failed to create session: …' on create)",
-            "NUL removed or never matched: 2xx/404 as for any other value",
-            _agentos_nul_500,
-            _ours_nul_handled,
-        ),
+        _rule("render-odd-content", _agentos_renders_some_500, _ours_renders),
+        _rule("stable-message-ids", _agentos_new_ids_per_read, _ours_stable_ids),
+        _rule("nul-never-500", _agentos_nul_500, _ours_nul_handled),
         Declared(
             "unstorable-json-422",
             "values PostgreSQL cannot store (NaN, ±Infinity, lone surrogates) are refused up front, never a 500",
