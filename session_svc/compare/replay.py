@@ -89,7 +89,15 @@ class Replay:
     def __init__(self, base_a: str, base_b: str, headers: dict[str, str], timeout: float, show: int, out: TextIO):
         import httpx
 
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, headers=headers)
+        from ..upstream.client import KEEPALIVE_EXPIRY
+
+        self.client = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers=headers,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
+        )
         self.base_a, self.base_b = base_a.rstrip("/"), base_b.rstrip("/")
         self.show = show
         self.out = out
@@ -99,11 +107,17 @@ class Replay:
     def get(self, base: str, target: str) -> Answer | None:
         import httpx
 
-        try:
-            response = self.client.get(base + target)
-        except (httpx.HTTPError, httpx.InvalidURL):
-            return None
-        return Answer(response.status_code, response.headers.get("content-type"), response.content)
+        for attempt in range(2):
+            try:
+                response = self.client.get(base + target)
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                if attempt == 0:
+                    continue  # a GET may be sent again: the kept-alive connection was closed under it
+                return None
+            except (httpx.HTTPError, httpx.InvalidURL):
+                return None
+            return Answer(response.status_code, response.headers.get("content-type"), response.content)
+        return None
 
     def one(self, target: str) -> bool:
         """Replay one GET; False if it is no route this service serves (AgentOS answers those)."""

@@ -27,6 +27,10 @@ FORWARDED = frozenset((b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-h
 # The server in front of the client writes its own Date and Server headers.
 RESPONSE_DROPPED = HOP_BY_HOP | {b"date", b"server"}
 
+# Below uvicorn's default keep-alive timeout (5 s, AgentOS's server): a connection AgentOS is about to
+# close is not reused, which would fail the request sent on it.
+KEEPALIVE_EXPIRY = 2.0
+
 UNAVAILABLE = HTTPError(502, "AgentOS upstream unavailable")
 TIMED_OUT = HTTPError(504, "AgentOS upstream timed out")
 
@@ -101,7 +105,7 @@ class Upstream:
         # trust_env=False: no proxy or .netrc from the environment in front of AgentOS.
         self.client = httpx.AsyncClient(
             timeout=self.timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY),
             follow_redirects=False,
             trust_env=False,
         )
@@ -150,7 +154,16 @@ class Upstream:
         return response.status_code
 
     async def fetch(self, out: Outgoing, max_bytes: int) -> Answer:
-        """AgentOS's answer to a body-less request, read whole up to `max_bytes` (else TooLarge)."""
+        """AgentOS's answer to a body-less request, read whole up to `max_bytes` (else TooLarge).
+        A GET is safe to send again: once more if the pooled connection was closed under it."""
+        try:
+            return await self._fetch(out, max_bytes)
+        except UpstreamError as exc:
+            if not isinstance(exc.__cause__, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+                raise
+        return await self._fetch(out, max_bytes)
+
+    async def _fetch(self, out: Outgoing, max_bytes: int) -> Answer:
         assert self.client is not None
         request = self._request(out, None)
         try:
@@ -168,8 +181,8 @@ class Upstream:
                 await response.aclose()
         except httpx.TimeoutException:
             raise UpstreamError(TIMED_OUT) from None
-        except httpx.HTTPError:
-            raise UpstreamError(UNAVAILABLE) from None
+        except httpx.HTTPError as exc:
+            raise UpstreamError(UNAVAILABLE) from exc
         return Answer(response.status_code, response.headers.get("content-type"), bytes(body))
 
 
