@@ -221,4 +221,6 @@ def test_declared_differences_match_and_others_do_not() -> None:
         == "tie-breaker"
     )
     assert compare(detail, _json(200, {"a": 1}), Answer(200, "text/plain", b'{"a": 1}')).path == "content-type"
+    keyset = Asked("/sessions", "/sessions", "cursor=&limit=2")
+    assert compare(keyset, _json(200, {"data": [1]}), _json(200, {"data": [2]})).rule == "cursor-extension"
     assert compare(detail, _json(200, {"a": 1, "b": 2}), _json(200, {"b": 2, "a": 1})).path == "$ (keys)"

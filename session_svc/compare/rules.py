@@ -235,6 +235,10 @@ def _nul(asked: Asked, a: Answer, o: Answer) -> bool:
     return "\x00" in asked_text and _internal_error(a, "DataError") and o.status < 500
 
 
+def _cursor(asked: Asked, a: Answer, o: Answer) -> bool:
+    return asked.route == LIST_ROUTE and asked.param("cursor") is not None
+
+
 RULES: dict[str, Rule] = {
     rule.key: rule
     for rule in (
@@ -300,6 +304,13 @@ RULES: dict[str, Rule] = {
             "500: PostgreSQL rejects NUL in text/jsonb (DataError, or 'Failed to create session: …' on create)",
             "NUL removed or never matched: 2xx/404 as for any other value",
             excuses=_nul,
+        ),
+        Rule(
+            "cursor-extension",
+            "(extension) GET /sessions?cursor= pages by keyset (session_svc/cursor.py)",
+            "ignores the unknown parameter: the offset page",
+            "the keyset page, with meta.next_cursor: not comparable, accepted as declared",
+            excuses=_cursor,
         ),
     )
 }
