@@ -31,7 +31,7 @@ from .middleware import (
     StripTrailingSlash,
     cors_allowed_origins,
 )
-from .openapi import docs_routes
+from .endpoints.docs import docs_routes
 from .routes import routes
 from .settings import DatabaseConfig, Settings
 
@@ -88,7 +88,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         active = settings
         if active.embedded:
-            from .embedded import start_embedded_postgres
+            from .serve.embedded_pg import start_embedded_postgres
 
             uri = start_embedded_postgres(active.embedded_pg_dir)
             active = active.with_databases((DatabaseConfig(active.default_db_id, uri),))

@@ -57,7 +57,7 @@ def _with_embedded_database(settings: Settings) -> Settings:
     """No DSN configured: start the embedded PostgreSQL and use it (never when a DSN is set)."""
     if not settings.embedded:
         return settings
-    from .embedded import start_embedded_postgres
+    from .serve.embedded_pg import start_embedded_postgres
 
     uri = start_embedded_postgres(settings.embedded_pg_dir)
     logger.info("no AGNO_PG_DSN configured: using an embedded PostgreSQL in %s", settings.embedded_pg_dir)
@@ -111,8 +111,8 @@ def _serve(settings: Settings) -> int:
     logger.info("agno-session listening on :%d (%s, %d worker(s))", settings.port, settings.server, settings.workers)
     try:
         if settings.server == "uvicorn" or config.worker_class in ("asyncio", "uvloop"):
-            # Our own loops around hypercorn's worker: readiness flips on SIGTERM (server.py).
-            from .server import serve_in_process, serve_workers
+            # Our own loops around hypercorn's worker: readiness flips on SIGTERM (serve/__init__.py).
+            from .serve import serve_in_process, serve_workers
 
             return serve_in_process(config, settings) if config.workers == 0 else serve_workers(config, settings)
         return run(config)

@@ -3,7 +3,7 @@
 A cursor names the position after the last row of a page: that row's sort key (as PostgreSQL's
 text of it, or null) and its session_id, plus the page number it leads to and a fingerprint of the
 walk it belongs to (database, filters, scoped user, sort, limit). The next page is then a keyset
-query (`sql/sessions_page.sql` with its `{after}` slot), whose cost does not grow with depth.
+query (`sql/list_sessions.sql` with its `{after}` slot), whose cost does not grow with depth.
 
 The token is `base64url(JSON payload) "." base64url(HMAC-SHA256(payload)[:16])`. The HMAC key is
 one per deployment, so every pod and worker accepts every other's cursors: AGNO_CURSOR_SECRET when

@@ -1,4 +1,4 @@
-"""`/openapi.json`, `/docs` and `/redoc` (contract §7), switched off by DOCS_ENABLED=false.
+"""The OpenAPI document `/openapi.json` serves (endpoints/docs.py), as AgentOS's FastAPI app shows it.
 
 The document is generated, not written: paths, methods and operationIds come from the route table
 (`routes.py`, whose route names are AgentOS's operationIds), parameters and request bodies from the
@@ -11,7 +11,7 @@ cannot say is added here, as AgentOS (FastAPI) shows it:
 * the success status of each route (201 create, 204 deletes) and the error statuses.
 
 Response bodies are described as JSON objects (arrays of objects for /runs and /run-previews)
-without further schema: they are AgentOS's pydantic models, rendered by `render.py`, and have no
+without further schema: they are AgentOS's pydantic models, rendered by `render/`, and have no
 Struct here.
 """
 
@@ -23,11 +23,9 @@ from typing import Any
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
 from . import schemas
-from .jsonenc import dumps
 from .routes import routes as session_routes
 
 OPENAPI_VERSION = "3.1.0"
@@ -252,68 +250,3 @@ def _operation(
 
 async def _unused(request: Request) -> Response:  # the route table wants endpoints; never called
     raise NotImplementedError
-
-
-# -- endpoints --------------------------------------------------------------------------------------
-
-
-async def openapi_json(request: Request) -> Response:
-    return Response(_document_bytes(), media_type="application/json")
-
-
-@functools.cache
-def _document_bytes() -> bytes:
-    return dumps(build_openapi())
-
-
-# The pages load Swagger UI / ReDoc from jsDelivr, as FastAPI's do; only the HTML is served here.
-_SWAGGER_HTML = """<!DOCTYPE html>
-<html>
-<head>
-<link type="text/css" rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-<title>Agno AgentOS - Swagger UI</title>
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>
-const ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', layout: 'BaseLayout',
-  deepLinking: true, showExtensions: true, showCommonExtensions: true,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]})
-</script>
-</body>
-</html>
-"""
-
-_REDOC_HTML = """<!DOCTYPE html>
-<html>
-<head>
-<title>Agno AgentOS - ReDoc</title>
-<meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-</head>
-<body>
-<redoc spec-url="/openapi.json"></redoc>
-<script src="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"></script>
-</body>
-</html>
-"""
-
-
-async def swagger_ui(request: Request) -> Response:
-    return HTMLResponse(_SWAGGER_HTML)
-
-
-async def redoc(request: Request) -> Response:
-    return HTMLResponse(_REDOC_HTML)
-
-
-def docs_routes() -> list[Route]:
-    table = [
-        Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
-        Route("/docs", swagger_ui, methods=["GET"], name="swagger_ui"),
-        Route("/redoc", redoc, methods=["GET"], name="redoc"),
-    ]
-    for route in table:
-        route.methods.discard("HEAD")  # type: ignore[union-attr]
-    return table

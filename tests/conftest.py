@@ -30,7 +30,7 @@ def pg_server_dsn() -> Iterator[str]:
     if dsn:
         yield dsn
         return
-    from session_svc.embedded import start_embedded_postgres
+    from session_svc.serve.embedded_pg import start_embedded_postgres
 
     folder = tempfile.mkdtemp(prefix="session-svc-test-")
     os.chmod(folder, 0o755)

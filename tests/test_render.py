@@ -124,7 +124,7 @@ def test_media_without_id_gets_a_stable_id():
 
 
 def test_workflow_null_timestamps_are_the_current_time(monkeypatch):
-    monkeypatch.setattr(render.time, "time", lambda: 1795545600.7)
+    monkeypatch.setattr(render.sessions.time, "time", lambda: 1795545600.7)
     row = _row([], session_type="workflow", workflow_id="w", created_at=None, updated_at=None)
     detail = render.session_detail(row)
     assert detail["created_at"] == detail["updated_at"] == "2026-11-24T18:40:00Z"
@@ -171,20 +171,20 @@ def test_status_filter_on_non_string_status():
     ],
 )
 def test_iso_from_value(value, expected):
-    from session_svc.render_values import iso_from_value
+    from session_svc.render.values import iso_from_value
 
     assert iso_from_value(value) == expected
 
 
 def test_pydantic_style_coercions():
-    from session_svc.render_values import as_bool, as_int
+    from session_svc.render.values import as_bool, as_int
 
     assert [as_int(v) for v in (None, 3, True, 3.0, "4", " 5 ", "6.0", 3.5, "x")] == [None, 3, 1, 3, 4, 5, 6, 3.5, "x"]
     assert [as_bool(v, False) for v in (True, 0, 1, 1.0, "yes", "F", None, 2, "maybe")] == [True, False, True, True, True, False, False, False, False]
 
 
 def test_text_rule():
-    from session_svc.render_values import as_text
+    from session_svc.render.values import as_text
 
     assert as_text([{"type": "text", "text": "a"}, {"type": "image_url"}, "b"]) == "a\nb"
     assert as_text([{"type": "image_url"}]) == '[{"type": "image_url"}]'

@@ -2,7 +2,7 @@
 
 Without `limit`/`page` the routes answer the bare array, byte for byte as before; with either,
 {"data": [...], "meta": {...}} in GET /sessions' envelope, the data being exactly a slice of the
-bare array, paged in SQL (sql/session_runs_page.sql), legacy 2.x rows paged in Python.
+bare array, paged in SQL (sql/get_session_runs_page.sql), legacy 2.x rows paged in Python.
 """
 
 from __future__ import annotations

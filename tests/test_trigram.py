@@ -1,6 +1,6 @@
 """`session-svc migrate --trigram`: pg_trgm and a GIN trigram index on the name search's expression.
 
-The index must be the one PostgreSQL picks for the list's own statement (sql/sessions_page.sql with
+The index must be the one PostgreSQL picks for the list's own statement (sql/list_sessions.sql with
 a session_name filter), and answers must not change because of it.
 """
 

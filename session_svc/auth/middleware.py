@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import HTTPError
-from ..middleware import cors_allowed_origins
+from ..middleware.cors import cors_allowed_origins
 from . import service_accounts
 from .config import AuthConfig
 from .scopes import has_required_scopes, insufficient_permissions_detail, required_scopes

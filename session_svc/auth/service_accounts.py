@@ -152,7 +152,7 @@ class ServiceAccountVerifier:
     async def _lookup(self, db: Database, token_hash: str) -> dict[str, Any] | None:
         async with db.pool.connection() as conn:
             try:
-                cur = await conn.execute(self._statement(db, "service_account_by_token_hash"), {"token_hash": token_hash})
+                cur = await conn.execute(self._statement(db, "lookup_service_account"), {"token_hash": token_hash})
             except psycopg.errors.UndefinedTable:
                 return None  # agno: no service-accounts table yet means no such token
             return await cur.fetchone()
@@ -165,6 +165,6 @@ class ServiceAccountVerifier:
         self._touched.put(account.id, now)
         try:
             async with db.pool.connection() as conn:
-                await conn.execute(self._statement(db, "service_account_touch"), {"id": account.id, "now": int(time.time())})
+                await conn.execute(self._statement(db, "touch_service_account"), {"id": account.id, "now": int(time.time())})
         except Exception:
             logger.warning("could not record last_used_at for service account %r", account.name, exc_info=True)

@@ -1,1 +1,1 @@
-"""Database access: SQL loading, per-database pools and the queries behind each route."""
+"""Database access: SQL loading (statements.py), per-database pools and the queries behind each route."""

@@ -22,7 +22,7 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 
 from ..jsonenc import dumps
 from ..settings import DatabaseConfig, Settings
-from . import queries
+from . import statements
 from .faults import DatabaseBusy, GuardedPool
 from .health import DatabaseHealth
 from .replicas import MISS, Replica, ReplicaSet, read_on_replica
@@ -184,7 +184,7 @@ class Database:
         """Read the table shape once (legacy runs column, side tables) and compose statements."""
         async with self.pool.connection(timeout=self.connect_timeout + 1) as conn:
             cur = await conn.execute(
-                queries.load("table_columns"),
+                statements.load("load_table_facts"),
                 {"schema": self.schema, "session_table": self.session_table},
                 prepare=False,
             )
@@ -236,7 +236,7 @@ class Database:
         stmt = self._statements.get(key)
         if stmt is None:
             legacy = sql.SQL("s.runs") if self.has_legacy_runs else sql.SQL("NULL::jsonb")
-            stmt = queries.compose(
+            stmt = statements.compose(
                 name,
                 sessions=self.sessions_ident,
                 runs=self.runs_ident,
@@ -287,7 +287,7 @@ class Database:
             async with asyncio.timeout(timeout):
                 # Half the time to get a connection, so a busy pool is told apart from a slow query.
                 async with self.pool.connection(timeout=timeout / 2) as conn:
-                    await conn.execute(queries.load("readiness"))
+                    await conn.execute(statements.load("ping"))
             return True
         except DatabaseBusy:
             stats = self.pool.get_stats()

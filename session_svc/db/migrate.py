@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from ..settings import DatabaseConfig, Settings
-from . import queries
+from . import statements
 
 logger = logging.getLogger("session_svc.migrate")
 
@@ -59,8 +59,8 @@ def _create_index(
     schema: str, table: str, columns: tuple[str, ...], concurrently: bool, expression: str | None = None
 ) -> sql.Composed:
     """CREATE INDEX for `columns` (or, named after them, a fixed key `expression` of this module)."""
-    return queries.compose(
-        "migrate_create_index",
+    return statements.compose(
+        "migrate/create_index",
         concurrently=sql.SQL("CONCURRENTLY" if concurrently else ""),
         index=sql.Identifier(_index_name(table, columns)),
         table=sql.Identifier(schema, table),
@@ -84,7 +84,7 @@ def migrate_database(
         existing = {
             row[0]
             for row in conn.execute(
-                queries.load("migrate_tables"), {"schema": schema, "tables": [sessions, runs, VERSIONS_TABLE]}
+                statements.load("migrate/existing_tables"), {"schema": schema, "tables": [sessions, runs, VERSIONS_TABLE]}
             )
         }
         created: list[str] = []
@@ -94,14 +94,14 @@ def migrate_database(
             if conn.execute(
                 "SELECT NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", (schema,)
             ).fetchone() == (True,):
-                conn.execute(queries.compose("migrate_create_schema", **slots))
+                conn.execute(statements.compose("migrate/create_schema", **slots))
             for table, statement, indexes in (
-                (sessions, "migrate_create_sessions", SESSION_INDEXES),
-                (VERSIONS_TABLE, "migrate_create_versions", VERSIONS_INDEXES),
-                (runs, "migrate_create_runs", RUNS_INDEXES),
+                (sessions, "migrate/create_sessions", SESSION_INDEXES),
+                (VERSIONS_TABLE, "migrate/create_versions", VERSIONS_INDEXES),
+                (runs, "migrate/create_runs", RUNS_INDEXES),
             ):
                 if table not in existing:
-                    conn.execute(queries.compose(statement, **slots))
+                    conn.execute(statements.compose(statement, **slots))
                     created.append(table)
                 for columns in indexes:
                     conn.execute(_create_index(schema, table, columns, concurrently=False))
@@ -110,7 +110,7 @@ def migrate_database(
                 if table == VERSIONS_TABLE:  # agno stamps every table it creates but this one
                     continue
                 conn.execute(
-                    queries.compose("migrate_stamp_version", **slots),
+                    statements.compose("migrate/stamp_version", **slots),
                     {"table_name": table, "version": SCHEMA_VERSION, "now": now},
                 )
         if extra_indexes:
@@ -148,8 +148,8 @@ def _create_trigram_index(conn: psycopg.Connection[Any], db_id: str, schema: str
     ).fetchone()
     assert row is not None
     conn.execute(
-        queries.compose(
-            "migrate_create_trigram_index",
+        statements.compose(
+            "migrate/create_trigram_index",
             index=sql.Identifier(_index_name(table, TRIGRAM_INDEX_COLUMNS)),
             table=sql.Identifier(schema, table),
             opclass=sql.SQL("{}.gin_trgm_ops").format(sql.Identifier(row[0])),
@@ -163,7 +163,7 @@ def tables_missing(config: DatabaseConfig, settings: Settings) -> bool:
         found = {
             row[0]
             for row in conn.execute(
-                queries.load("migrate_tables"),
+                statements.load("migrate/existing_tables"),
                 {"schema": settings.db_schema, "tables": [settings.session_table, settings.runs_table]},
             )
         }

@@ -69,12 +69,12 @@ def _merge_legacy(table_runs: list[Any], legacy: list[Any]) -> list[Any]:
 async def get_session(db: Database, session_id: str, user_id: str | None) -> Row | None:
     """One session, or None. Its runs are still JSON text (`runs_json`): decode them with
     decode_runs or iter_runs where the answer is rendered (off the event loop for big sessions)."""
-    return await db.read(db.statement("session_get"), {"session_id": session_id, "user_id": user_id})
+    return await db.read(db.statement("get_session"), {"session_id": session_id, "user_id": user_id})
 
 
 async def get_session_for_previews(db: Database, session_id: str, user_id: str | None) -> Row | None:
-    """As get_session, with each run reduced to what a run preview reads (sql/session_run_previews.sql)."""
-    return await db.read(db.statement("session_run_previews"), {"session_id": session_id, "user_id": user_id})
+    """As get_session, with each run reduced to what a run preview reads (sql/get_session_for_previews.sql)."""
+    return await db.read(db.statement("get_session_for_previews"), {"session_id": session_id, "user_id": user_id})
 
 
 # jsonb text decodes as the pools decode jsonb (database.py: _json_decode): msgspec keeps the key
@@ -121,7 +121,7 @@ async def get_session_runs_page(
     """One session with one page of its runs, or None when there is no such session.
 
     Returns (row, total): `row["runs"]` is the page and `total` the runs the filters keep, or, for
-    a row with legacy runs to merge (sql/session_runs_page.sql), every merged run and total None:
+    a row with legacy runs to merge (sql/get_session_runs_page.sql), every merged run and total None:
     the caller pages those itself."""
     params = {
         "session_id": session_id,
@@ -133,7 +133,7 @@ async def get_session_runs_page(
         "limit": limit,
         "offset": offset,
     }
-    row = await db.read(db.statement("session_runs_page"), params)
+    row = await db.read(db.statement("get_session_runs_page"), params)
     if row is None:
         return None
     total = row.pop("total_count")
@@ -166,8 +166,8 @@ class KeysetAfter(msgspec.Struct, frozen=True):
 async def get_session_run(db: Database, session_id: str, user_id: str | None, run_id: str) -> Row | None:
     """One session with, as `runs`, only what the single-run lookup needs: the run (a one-run list),
     `[]` when the session has no runs, or `[{}]` (a run that matches nothing) when it has runs but
-    not that one (sql/session_run.sql); a row with legacy runs to merge gets all its runs."""
-    row = await db.read(db.statement("session_run"), {"session_id": session_id, "user_id": user_id, "run_id": run_id})
+    not that one (sql/get_session_run.sql); a row with legacy runs to merge gets all its runs."""
+    row = await db.read(db.statement("get_session_run"), {"session_id": session_id, "user_id": user_id, "run_id": run_id})
     if row is None:
         return None
     has_runs, run = row.pop("has_runs"), row.pop("run")
@@ -207,7 +207,7 @@ async def list_sessions(
         # page from the top ("first"), or after a NULL or a non-NULL key.
         None if not keyset else "first" if after is None else "after_null" if after.key is None else "after",
     )
-    stmt = db.statement("sessions_page", variant, **_page_slots(variant))
+    stmt = db.statement("list_sessions", variant, **_page_slots(variant))
     params = {
         "user_id": user_id,
         "component_id": component_id,
@@ -228,7 +228,7 @@ async def list_sessions(
 
 def _list_row(row: Row) -> Row:
     """A list row with the `runs` its session_name rule reads: the statement's `name_run` as a
-    one-run list (sql/sessions_page.sql picks it), or, for a row with legacy runs, all runs merged."""
+    one-run list (sql/list_sessions.sql picks it), or, for a row with legacy runs, all runs merged."""
     del row["total_count"]
     name_run = row.pop("name_run")
     if row["legacy_runs"] is not None:
@@ -291,7 +291,7 @@ async def insert_session(db: Database, values: dict[str, Any], runs: list[Any]) 
     params = dict(values)
     params["runs"] = Jsonb(runs)
     async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("session_insert"), params)
+        cur = await conn.execute(db.statement("insert_session"), params)
         row = await cur.fetchone()
     if row is None:
         return None
@@ -331,7 +331,7 @@ async def patch_session(
         "now": int(time.time()),
     }
     async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("session_patch"), params)
+        cur = await conn.execute(db.statement("patch_session"), params)
         row = await cur.fetchone()
     return merge_runs(row) if row is not None else None
 
@@ -346,7 +346,7 @@ async def rename_session(
         "user_id": user_id,
     }
     async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("session_rename"), params)
+        cur = await conn.execute(db.statement("rename_session"), params)
         row = await cur.fetchone()
     return merge_runs(row) if row is not None else None
 
@@ -355,7 +355,7 @@ async def delete_sessions(db: Database, session_ids: list[str], user_id: str | N
     """Delete sessions with their runs and side rows in one statement; returns rows deleted."""
     async with db.pool.connection() as conn:
         cur = await conn.execute(
-            db.statement("sessions_delete"), {"session_ids": session_ids, "user_id": user_id}
+            db.statement("delete_sessions"), {"session_ids": session_ids, "user_id": user_id}
         )
         row = await cur.fetchone()
     return int(row["deleted"]) if row else 0

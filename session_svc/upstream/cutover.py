@@ -23,7 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..compare.answer import Answer, Asked
 from ..compare.live import LiveComparator
-from ..middleware import SCOPE_KEY, RequestInfo, _is_trusted, _parse_ip, _send_error, parse_networks, request_info
+from ..middleware.context import SCOPE_KEY, RequestInfo, _is_trusted, _parse_ip, parse_networks, request_info
+from ..middleware.recovery import send_error as _send_error
 from ..validation_lax import _FALSE
 from .client import Outgoing, Tee, Upstream, UpstreamError, outgoing
 

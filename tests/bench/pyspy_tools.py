@@ -42,8 +42,8 @@ def _package(file: str) -> str:
         if marker in file:
             file = file.split(marker, 1)[1]
     parts = file.split("/")
-    if parts[0] == "session_svc":
-        return "session_svc." + Path(file).stem
+    if parts[0] == "session_svc":  # its subpackages (render/, db/ ...) hold same-named modules
+        return ".".join(parts).removesuffix(".py").removesuffix(".__init__")
     return parts[0].removesuffix(".py") if len(parts) > 1 else Path(file).stem
 
 

@@ -65,7 +65,7 @@ class Plan:
 
 
 def start_database(sessions: int) -> tuple[str, Path]:
-    from session_svc.embedded import start_embedded_postgres
+    from session_svc.serve.embedded_pg import start_embedded_postgres
 
     pg_dir = RESULTS / f"pg-{sessions}"
     return start_embedded_postgres(pg_dir), pg_dir

@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
-    from session_svc.embedded import start_embedded_postgres
+    from session_svc.serve.embedded_pg import start_embedded_postgres
 
     started = datetime.datetime.now(datetime.UTC)
     out = RESULTS / f"scale-{started.strftime('%Y%m%dT%H%M%SZ')}"

@@ -50,7 +50,7 @@ def main() -> int:
 
 
 def _own_listeners(config, target: str, workers: int) -> int:
-    """Several hypercorn workers as `session-svc serve` runs them (session_svc/server.py): each on
+    """Several hypercorn workers as `session-svc serve` runs them (session_svc/serve/__init__.py): each on
     its own SO_REUSEPORT listener, so the ceiling and our app share connections out the same way."""
     import multiprocessing
 

@@ -52,7 +52,7 @@ from agno.workflow.types import StepMetrics, StepOutput, WorkflowMetrics
 from pydantic import TypeAdapter
 
 OUT = pathlib.Path(__file__).parent / "render" / "cases.json"
-ID_NAMESPACE = UUID("6f1d3b8e-2c4a-5d7e-9f10-a1b2c3d4e5f6")  # = session_svc.render_messages._ID_NAMESPACE
+ID_NAMESPACE = UUID("6f1d3b8e-2c4a-5d7e-9f10-a1b2c3d4e5f6")  # = session_svc.render.messages.ID_NAMESPACE
 
 DETAIL = TypeAdapter(Union[AgentSessionDetailSchema, TeamSessionDetailSchema, WorkflowSessionDetailSchema])  # noqa: UP007 - as agno declares it
 RUNS = TypeAdapter(list[RunSchema | TeamRunSchema | WorkflowRunSchema])

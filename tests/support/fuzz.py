@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     from conftest import create_database
 
     from session_svc.db.migrate import migrate_database
-    from session_svc.embedded import start_embedded_postgres
+    from session_svc.serve.embedded_pg import start_embedded_postgres
     from session_svc.settings import DatabaseConfig, load_settings
     from support.server import ServedApp
 

@@ -1,0 +1,87 @@
+"""The limits every request runs under: BodyLimit (AGNO_MAX_BODY_BYTES) and Deadline (AGNO_REQUEST_TIMEOUT)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import HTTPError
+from .context import header_value, track_start
+from .recovery import send_error
+
+
+class BodyTooLarge(HTTPError):
+    """Raised from `receive` once a streamed body passes the limit. An HTTPError, so a handler
+    reading the body lets it through (validation re-raises ServiceErrors) and it renders as 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"Request body is larger than the limit of {max_bytes} bytes")
+
+
+class BodyLimit:
+    """413 for a body over `max_bytes`: at once when Content-Length says so (the body is never
+    read), else as soon as the streamed chunks add up past the limit."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _error(self) -> HTTPError:
+        return BodyTooLarge(self.max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = header_value(scope, b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > self.max_bytes
+            except ValueError:
+                too_large = False  # hypercorn rejects malformed lengths itself
+            if too_large:
+                await send_error(send, self._error(), close=True)
+                return
+        received = 0
+        tracking_send, started = track_start(scope, send)
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge as exc:  # only when no exception handler rendered it on the way out
+            if started():
+                raise
+            await send_error(send, exc, close=True)
+
+
+class Deadline:
+    """504 `{"detail":"Request timed out"}` once a request has run `seconds`. The handler's task
+    is cancelled, and psycopg answers a cancelled query with a cancel request to the server, so
+    the statement stops too (AGNO_PG_STATEMENT_TIMEOUT is the server-side backstop)."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tracking_send, started = track_start(scope, send)
+        deadline = asyncio.timeout(self.seconds)
+        try:
+            async with deadline:
+                await self.app(scope, receive, tracking_send)
+        except TimeoutError:
+            if started() or not deadline.expired():  # a TimeoutError of the handler's own is a 500
+                raise
+            await send_error(send, HTTPError(504, "Request timed out"))

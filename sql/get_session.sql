@@ -1,0 +1,17 @@
+-- get_session: one session row and all its runs, in one round trip.
+-- Returns 0 or 1 row: the 14 session columns, `runs_json` (the json array of run_data in agno's read
+-- order: run_index, created_at, run_id; NULL run_index last, as text: session_svc/db/sessions.py
+-- decodes it where the caller renders, off the event loop for a big session, and for /runs one
+-- run at a time) and `legacy_runs` (the agno 2.x `runs` column
+-- where the table still has one, else NULL; merged in Python as agno does, contract §5.3).
+-- The optional user filter is a scoped read (contract §6.5); a primary-key lookup plans the same
+-- either way, so one statement serves both.
+SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id, s.user_id,
+       s.session_data, s.agent_data, s.team_data, s.workflow_data, s.metadata, s.summary,
+       s.created_at, s.updated_at,
+       (SELECT json_agg(r.run_data ORDER BY r.run_index, r.created_at, r.run_id)
+          FROM {runs} r WHERE r.session_id = s.session_id)::text AS runs_json,
+       {legacy_runs} AS legacy_runs
+  FROM {sessions} s
+ WHERE s.session_id = %(session_id)s
+   AND (%(user_id)s::varchar IS NULL OR s.user_id = %(user_id)s::varchar)

@@ -1,2 +1,0 @@
--- migrate_create_schema: agno's first DDL step (contract §5.2).
-CREATE SCHEMA IF NOT EXISTS {schema}

@@ -1,0 +1,2 @@
+-- ping: the trivial round trip /readyz makes to each database.
+SELECT 1

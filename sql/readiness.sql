@@ -1,2 +1,0 @@
--- readiness: the trivial round trip /readyz makes to each database.
-SELECT 1
