@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from .auth import AuthMiddleware
 from .db.registry import Registry
+from .endpoints.docs import docs_routes
 from .endpoints.health import health, healthz, instantiated_at_iso, readyz
 from .errors import HTTPError, ServiceError
 from .metrics import Metrics, metrics_endpoint
@@ -31,16 +32,13 @@ from .middleware import (
     StripTrailingSlash,
     cors_allowed_origins,
 )
-from .endpoints.docs import docs_routes
 from .routes import routes
 from .settings import DatabaseConfig, Settings
 
 logger = logging.getLogger("session_svc")
 
 
-def middleware_stack(
-    settings: Settings, metrics: Metrics, cutover: Middleware | None = None
-) -> list[Middleware]:
+def middleware_stack(settings: Settings, metrics: Metrics, cutover: Middleware | None = None) -> list[Middleware]:
     """Every request passes these layers top to bottom before routing (the first is outermost).
 
     1. RequestContext  request id in and out, real client IP, one access-log line, metrics: it
@@ -130,7 +128,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.shutting_down = False  # set by `serve` on SIGTERM: /readyz answers 503 from then on
-    app.state.instantiated_at = instantiated_at_iso(datetime.datetime.now(datetime.timezone.utc))
+    app.state.instantiated_at = instantiated_at_iso(datetime.datetime.now(datetime.UTC))
     return app
 
 

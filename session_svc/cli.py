@@ -121,7 +121,6 @@ def _serve(settings: Settings) -> int:
         return 1
 
 
-
 def _add_prune_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from .prune import DEFAULT_BATCH_SIZE, SESSION_TYPES
 

@@ -27,7 +27,11 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("agno_reque
 
 # Record attributes that are not extra fields; uvicorn's `color_message` is its console-only copy
 # of the message (with ANSI codes).
-_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

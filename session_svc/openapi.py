@@ -164,7 +164,12 @@ def build_openapi() -> dict[str, Any]:
             "tags": ["Health"],
             "summary": "Health Check",
             "operationId": "health_check",
-            "responses": {"200": {"description": "Successful Response", "content": _json_content({"$ref": REF.format(name="HealthResponse")})}},
+            "responses": {
+                "200": {
+                    "description": "Successful Response",
+                    "content": _json_content({"$ref": REF.format(name="HealthResponse")}),
+                }
+            },
         }
     }
 
@@ -198,7 +203,12 @@ def _operation(
     success: int,
 ) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "title": name.replace("_", " ").title()}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "title": name.replace("_", " ").title()},
+        }
         for name in _PATH_PARAM.findall(path)
     ]
     query_schema = components[query.__name__]

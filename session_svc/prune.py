@@ -1,7 +1,7 @@
 """`session-svc prune`: delete sessions whose last update is older than a bound (retention).
 
 agno keeps every session forever. This deletes the old ones with their runs and the side rows a
-DELETE /sessions clears (sql/sessions_prune.sql shares sessions_delete.sql's CTEs), in bounded
+DELETE /sessions clears (sql/prune/delete_batch.sql shares delete_sessions.sql's CTEs), in bounded
 batches: each batch is one statement, so one short transaction. SIGINT or SIGTERM lets the batch
 in flight commit and then stops (a second signal stops at once; the server then rolls that batch
 back), so the summary counts exactly what was deleted; a lost connection leaves only whole sessions
@@ -138,7 +138,7 @@ async def prune(
 
 async def _count(db: Database, request: PruneRequest, summary: PruneSummary, progress: TextIO) -> None:
     async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("sessions_prune_count"), request.params())
+        cur = await conn.execute(db.statement("prune/count"), request.params())
         row = await cur.fetchone()
     assert row is not None
     summary.add(db.db_id, int(row["sessions"]), int(row["runs"]))
@@ -150,7 +150,7 @@ async def _delete_in_batches(db: Database, request: PruneRequest, summary: Prune
     batch = 0
     while not summary.interrupted:
         async with db.pool.connection() as conn:
-            cur = await conn.execute(db.statement("sessions_prune"), request.params())
+            cur = await conn.execute(db.statement("prune/delete_batch"), request.params())
             row = await cur.fetchone()
         assert row is not None
         sessions, runs = int(row["sessions"]), int(row["runs"])

@@ -1,5 +1,5 @@
 -- patch_session: PATCH /sessions/{id} as one atomic UPDATE that changes only the given fields.
--- Returns the updated row with its runs (as session_get), or no row when the session is missing or
+-- Returns the updated row with its runs (as get_session.sql), or no row when the session is missing or
 -- not the caller's. AgentOS reads the row, edits it in Python and upserts the whole row back, so two
 -- concurrent PATCHes of different fields lose one of them; here each field is merged in SQL:
 --   %(session_data_patch)s  jsonb object holding only the given session_name / session_state keys

@@ -1,5 +1,5 @@
 -- rename_session: POST /sessions/{id}/rename as one UPDATE ... RETURNING (contract §5.7).
--- Returns the row with its runs (as session_get), or no row when missing, of another type (when
+-- Returns the row with its runs (as get_session.sql), or no row when missing, of another type (when
 -- `type` is given) or not the caller's. updated_at is left alone, as AgentOS does.
 -- Deliberate fix: AgentOS's jsonb_set fails on JSON `null` session_data (500) and silently stores
 -- nothing on SQL NULL; any non-object session_data is treated as an empty object instead.

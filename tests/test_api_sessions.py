@@ -22,8 +22,22 @@ AGENT_RUN = {
     "user_id": "user-1",
     "agent_id": "basic-agent",
     "messages": [
-        {"id": "m1", "role": "user", "content": "What tools do you have?", "created_at": 1795545569, "from_history": False, "stop_after_tool_call": False},
-        {"id": "m2", "role": "assistant", "content": "Echo: What tools do you have?", "created_at": 1795545569, "from_history": False, "stop_after_tool_call": False},
+        {
+            "id": "m1",
+            "role": "user",
+            "content": "What tools do you have?",
+            "created_at": 1795545569,
+            "from_history": False,
+            "stop_after_tool_call": False,
+        },
+        {
+            "id": "m2",
+            "role": "assistant",
+            "content": "Echo: What tools do you have?",
+            "created_at": 1795545569,
+            "from_history": False,
+            "stop_after_tool_call": False,
+        },
     ],
     "created_at": 1795545569,
     "session_id": "agent-sess-1",
@@ -33,7 +47,7 @@ AGENT_RUN = {
 
 
 def iso(epoch: int) -> str:
-    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def insert_session(db: psycopg.Connection, session_id: str, **columns) -> None:
@@ -66,9 +80,18 @@ def insert_run(db: psycopg.Connection, session_id: str, run: dict, index: int) -
         "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, team_id, workflow_id, user_id,"
         " parent_run_id, status, run_index, run_data, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
         [
-            run["run_id"], session_id, "agent" if run.get("agent_id") else "team" if run.get("team_id") else "workflow",
-            run.get("agent_id"), run.get("team_id"), run.get("workflow_id"), run.get("user_id"),
-            run.get("parent_run_id"), run.get("status"), index, Jsonb(run), run.get("created_at", 0),
+            run["run_id"],
+            session_id,
+            "agent" if run.get("agent_id") else "team" if run.get("team_id") else "workflow",
+            run.get("agent_id"),
+            run.get("team_id"),
+            run.get("workflow_id"),
+            run.get("user_id"),
+            run.get("parent_run_id"),
+            run.get("status"),
+            index,
+            Jsonb(run),
+            run.get("created_at", 0),
         ],
     )
 
@@ -79,7 +102,10 @@ def seed_agent_session(db: psycopg.Connection) -> None:
         "agent-sess-1",
         agent_id="basic-agent",
         user_id="user-1",
-        session_data={"session_state": {}, "session_metrics": {"input_tokens": 12, "total_tokens": 17, "output_tokens": 5}},
+        session_data={
+            "session_state": {},
+            "session_metrics": {"input_tokens": 12, "total_tokens": 17, "output_tokens": 5},
+        },
         agent_data={"name": "Basic Agent", "agent_id": "basic-agent"},
     )
     insert_run(db, "agent-sess-1", AGENT_RUN, 0)
@@ -100,7 +126,14 @@ def test_create_without_body_is_an_empty_agent_session(client):
 
 
 def test_create_with_every_field_matches_the_captured_answer(client, db):
-    payload = {"session_id": "c-agent", "session_name": "New Session", "session_state": {"k": "v"}, "metadata": {"m": 1}, "user_id": "user-9", "agent_id": "basic-agent"}
+    payload = {
+        "session_id": "c-agent",
+        "session_name": "New Session",
+        "session_state": {"k": "v"},
+        "metadata": {"m": 1},
+        "user_id": "user-9",
+        "agent_id": "basic-agent",
+    }
     response = client.post("/sessions", json=payload)
     assert response.status_code == 201
     now = response.json()["created_at"]
@@ -120,10 +153,21 @@ def test_create_team_and_workflow_sessions(client):
     team = client.post("/sessions?type=team", json={"session_id": "c-team", "team_id": "basic-team"})
     assert team.status_code == 201
     assert list(team.json()) == ["session_id", "session_name", "team_id", "chat_history", "created_at", "updated_at"]
-    wf = client.post("/sessions?type=workflow", json={"session_id": "c-wf", "workflow_id": "basic-workflow", "session_name": "WF"})
+    wf = client.post(
+        "/sessions?type=workflow", json={"session_id": "c-wf", "workflow_id": "basic-workflow", "session_name": "WF"}
+    )
     assert wf.status_code == 201
     body = wf.json()
-    assert list(body) == ["workflow_id", "session_id", "session_name", "session_data", "workflow_data", "metadata", "created_at", "updated_at"]
+    assert list(body) == [
+        "workflow_id",
+        "session_id",
+        "session_name",
+        "session_data",
+        "workflow_data",
+        "metadata",
+        "created_at",
+        "updated_at",
+    ]
     assert body["session_data"] == {"session_name": "WF"} and body["workflow_data"] == {} and body["metadata"] == {}
 
 
@@ -131,14 +175,21 @@ def test_create_with_an_existing_id_is_409_and_touches_nothing(client, db):
     seed_agent_session(db)
     response = client.post("/sessions", json={"session_id": "agent-sess-1", "session_name": "other"})
     assert response.status_code == 409
-    assert response.json() == {"detail": "Session with id 'agent-sess-1' already exists. Use PATCH /sessions/agent-sess-1 to update it."}
+    assert response.json() == {
+        "detail": "Session with id 'agent-sess-1' already exists. Use PATCH /sessions/agent-sess-1 to update it."
+    }
     assert db.execute("SELECT count(*) FROM ai.agno_runs WHERE session_id='agent-sess-1'").fetchone() == (1,)
 
 
 def test_create_strips_reserved_metadata_and_control_characters(client):
     response = client.post(
         "/sessions",
-        json={"session_id": "c1", "session_name": "a\x07b\x00c", "metadata": {"agno_dispatch_depth": 1}, "session_state": {"k\x00": "v\x00"}},
+        json={
+            "session_id": "c1",
+            "session_name": "a\x07b\x00c",
+            "metadata": {"agno_dispatch_depth": 1},
+            "session_state": {"k\x00": "v\x00"},
+        },
     )
     assert response.status_code == 201
     body = response.json()
@@ -149,13 +200,17 @@ def test_create_strips_reserved_metadata_and_control_characters(client):
 
 def test_create_with_preset_runs_and_summary(client, db):
     run = dict(AGENT_RUN, run_id="preset-1", session_id="p1")
-    response = client.post("/sessions", json={"session_id": "p1", "agent_id": "basic-agent", "runs": [run], "summary": {"summary": "S"}})
+    response = client.post(
+        "/sessions", json={"session_id": "p1", "agent_id": "basic-agent", "runs": [run], "summary": {"summary": "S"}}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["session_name"] == "What tools do you have?"
     assert [m["id"] for m in body["chat_history"]] == ["m1", "m2"]
     assert body["session_summary"] == {"summary": "S"}
-    stored = db.execute("SELECT run_type, agent_id, status, run_index FROM ai.agno_runs WHERE run_id='preset-1'").fetchone()
+    stored = db.execute(
+        "SELECT run_type, agent_id, status, run_index FROM ai.agno_runs WHERE run_id='preset-1'"
+    ).fetchone()
     assert stored == ("agent", "basic-agent", "COMPLETED", 0)
     runs = client.get("/sessions/p1/runs").json()
     assert [r["run_id"] for r in runs] == ["preset-1"]
@@ -204,7 +259,9 @@ def test_runs_previews_and_single_run(client, db):
     ]  # fmt: skip
     one = client.get("/sessions/agent-sess-1/runs/run-1").json()
     assert one["cancellation_stage"] is None and one["metadata"] is None  # nulls kept on this route
-    assert client.get("/sessions/agent-sess-1/runs/zzz").json() == {"detail": "Run with ID zzz not found in session agent-sess-1"}
+    assert client.get("/sessions/agent-sess-1/runs/zzz").json() == {
+        "detail": "Run with ID zzz not found in session agent-sess-1"
+    }
     assert client.get("/sessions/missing/runs").json() == {"detail": "Session with ID missing not found"}
 
 
@@ -232,12 +289,23 @@ def test_run_of_a_session_without_runs(client, db):
 
 def test_list_empty(client, db):
     response = client.get("/sessions")
-    assert response.content == b'{"data":[],"meta":{"page":1,"limit":20,"total_pages":0,"total_count":0,"search_time_ms":0.0}}'
+    assert (
+        response.content
+        == b'{"data":[],"meta":{"page":1,"limit":20,"total_pages":0,"total_count":0,"search_time_ms":0.0}}'
+    )
 
 
 def test_list_filters_sort_and_pages(client, db):
     for i in range(5):
-        insert_session(db, f"s{i}", user_id="u1" if i % 2 else "u2", agent_id="a", created_at=1000 + i, updated_at=2000 - i, session_data={"session_name": f"Name {i}"})
+        insert_session(
+            db,
+            f"s{i}",
+            user_id="u1" if i % 2 else "u2",
+            agent_id="a",
+            created_at=1000 + i,
+            updated_at=2000 - i,
+            session_data={"session_name": f"Name {i}"},
+        )
     insert_session(db, "t1", session_type="team", team_id="a", created_at=999, updated_at=None)
     page = client.get("/sessions?limit=2&page=2").json()
     assert [s["session_id"] for s in page["data"]] == ["s2", "s1"]
@@ -247,7 +315,14 @@ def test_list_filters_sort_and_pages(client, db):
     assert len(client.get("/sessions?component_id=a").json()["data"]) == 6
     assert [s["session_id"] for s in client.get("/sessions?session_name=name 3").json()["data"]] == ["s3"]
     by_updated = client.get("/sessions?sort_by=updated_at&sort_order=asc").json()["data"]
-    assert [s["session_id"] for s in by_updated] == ["t1", "s4", "s3", "s2", "s1", "s0"]  # NULL updated_at -> created_at
+    assert [s["session_id"] for s in by_updated] == [
+        "t1",
+        "s4",
+        "s3",
+        "s2",
+        "s1",
+        "s0",
+    ]  # NULL updated_at -> created_at
     team_item = by_updated[0]
     assert "updated_at" not in team_item and team_item["session_type"] == "team"
 
@@ -289,7 +364,17 @@ def test_list_session_name_is_derived_from_runs_when_not_stored(client, db):
 
 
 def test_rename_keeps_updated_at_and_shows_nulls(client, db):
-    client.post("/sessions", json={"session_id": "c-agent", "session_name": "New", "session_state": {"k": "v"}, "metadata": {"m": 1}, "user_id": "user-9", "agent_id": "basic-agent"})
+    client.post(
+        "/sessions",
+        json={
+            "session_id": "c-agent",
+            "session_name": "New",
+            "session_state": {"k": "v"},
+            "metadata": {"m": 1},
+            "user_id": "user-9",
+            "agent_id": "basic-agent",
+        },
+    )
     before = client.get("/sessions/c-agent").json()
     response = client.post("/sessions/c-agent/rename", json={"session_name": "Renamed"})
     assert response.status_code == 200
@@ -322,7 +407,14 @@ def test_rename_with_wrong_type_is_404(client, db):
 
 def test_patch_changes_only_given_fields(client, db):
     seed_agent_session(db)
-    response = client.patch("/sessions/agent-sess-1", json={"session_state": {"step": "done"}, "metadata": {"tags": ["a"]}, "summary": {"summary": "S", "updated_at": "2025-10-21T14:30:00Z"}})
+    response = client.patch(
+        "/sessions/agent-sess-1",
+        json={
+            "session_state": {"step": "done"},
+            "metadata": {"tags": ["a"]},
+            "summary": {"summary": "S", "updated_at": "2025-10-21T14:30:00Z"},
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["session_state"] == {"step": "done"}
@@ -359,7 +451,9 @@ def test_delete_removes_session_and_runs_and_is_204_when_missing(client, db):
 def test_bulk_delete(client, db):
     for i in range(3):
         insert_session(db, f"b{i}", user_id="u1" if i else "u2")
-    response = client.request("DELETE", "/sessions?user_id=u1", json={"session_ids": ["b0", "b1"], "session_types": ["agent", "agent"]})
+    response = client.request(
+        "DELETE", "/sessions?user_id=u1", json={"session_ids": ["b0", "b1"], "session_types": ["agent", "agent"]}
+    )
     assert response.status_code == 204
     left = [r[0] for r in db.execute("SELECT session_id FROM ai.agno_sessions ORDER BY 1")]
     assert left == ["b0", "b2"]
@@ -374,7 +468,12 @@ def test_bulk_delete_of_100000_ids_is_one_statement(client, db):
     insert_session(db, "keep")
     insert_session(db, "gone")
     ids = [f"x{i}" for i in range(100_000)] + ["gone"]
-    response = client.request("DELETE", "/sessions", content=json.dumps({"session_ids": ids, "session_types": ["agent"] * len(ids)}), headers={"content-type": "application/json"})
+    response = client.request(
+        "DELETE",
+        "/sessions",
+        content=json.dumps({"session_ids": ids, "session_types": ["agent"] * len(ids)}),
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 204
     assert [r[0] for r in db.execute("SELECT session_id FROM ai.agno_sessions")] == ["keep"]
 

@@ -14,7 +14,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from auth_tokens import HS_SECRET, RSAKey, bearer, create_service_accounts_table, insert_service_account, mint, write_jwks
+from auth_tokens import (
+    HS_SECRET,
+    RSAKey,
+    bearer,
+    create_service_accounts_table,
+    insert_service_account,
+    mint,
+    write_jwks,
+)
 from conftest import make_client
 from starlette.testclient import TestClient
 
@@ -39,7 +47,12 @@ ROUTES: list[tuple[str, str, Any, str, int]] = [
 ROUTE_IDS = [f"{method} {path}" for method, path, *_ in ROUTES]
 
 
-def send(client: TestClient, route: tuple[str, str, Any, str, int], headers: dict[str, str] | None = None, path: str | None = None):
+def send(
+    client: TestClient,
+    route: tuple[str, str, Any, str, int],
+    headers: dict[str, str] | None = None,
+    path: str | None = None,
+):
     method, route_path, body, _, _ = route
     return client.request(method, path or route_path, json=body, headers=headers or {})
 
@@ -87,19 +100,47 @@ def jwt_outcomes(rsa_key: RSAKey, other: RSAKey) -> dict[str, tuple[dict[str, st
         "no header": ({}, 401, "Authorization header missing"),
         "empty bearer": ({"Authorization": "Bearer "}, 401, "Authorization header missing"),
         "not a jwt": (bearer("abc"), 401, "Invalid token: Not enough segments"),
-        "wrong signature": (bearer(mint(other, scopes=[READ, WRITE, DELETE])), 401, "Invalid token: Signature verification failed"),
-        "hs256 token": (bearer(mint(HS_SECRET, "HS256", scopes=[READ])), 401, "Invalid token: The specified alg value is not allowed"),
+        "wrong signature": (
+            bearer(mint(other, scopes=[READ, WRITE, DELETE])),
+            401,
+            "Invalid token: Signature verification failed",
+        ),
+        "hs256 token": (
+            bearer(mint(HS_SECRET, "HS256", scopes=[READ])),
+            401,
+            "Invalid token: The specified alg value is not allowed",
+        ),
         "expired": (bearer(mint(rsa_key, scopes=[READ, WRITE, DELETE], expires_in=-60)), 401, "Token has expired"),
-        "service-account subject": (bearer(mint(rsa_key, sub="sa:bot", scopes=["agent_os:admin"])), 401, "Invalid token subject"),
-        "scheduler subject": (bearer(mint(rsa_key, sub="__scheduler__", scopes=["agent_os:admin"])), 401, "Invalid token subject"),
-        "oauth subject": (bearer(mint(rsa_key, sub="__oauth__:client", scopes=["agent_os:admin"])), 401, "Invalid token subject"),
+        "service-account subject": (
+            bearer(mint(rsa_key, sub="sa:bot", scopes=["agent_os:admin"])),
+            401,
+            "Invalid token subject",
+        ),
+        "scheduler subject": (
+            bearer(mint(rsa_key, sub="__scheduler__", scopes=["agent_os:admin"])),
+            401,
+            "Invalid token subject",
+        ),
+        "oauth subject": (
+            bearer(mint(rsa_key, sub="__oauth__:client", scopes=["agent_os:admin"])),
+            401,
+            "Invalid token subject",
+        ),
         "no scopes claim": (bearer(mint(rsa_key)), 403, None),
         "empty scopes": (bearer(mint(rsa_key, scopes=[])), 403, None),
-        "per-session scope": (bearer(mint(rsa_key, scopes=["sessions:s1:read", "sessions:s1:write", "sessions:s1:delete"])), 403, None),
+        "per-session scope": (
+            bearer(mint(rsa_key, scopes=["sessions:s1:read", "sessions:s1:write", "sessions:s1:delete"])),
+            403,
+            None,
+        ),
         "other resource": (bearer(mint(rsa_key, scopes=["agents:read", "memories:write"])), 403, None),
         "non-string scope": (bearer(mint(rsa_key, scopes=[READ, WRITE, DELETE, 7])), 403, None),
         "all three scopes": (bearer(mint(rsa_key, scopes=[READ, WRITE, DELETE])), None, None),
-        "wildcard scopes": (bearer(mint(rsa_key, scopes=["sessions:*:read", "sessions:*:write", "sessions:*:delete"])), None, None),
+        "wildcard scopes": (
+            bearer(mint(rsa_key, scopes=["sessions:*:read", "sessions:*:write", "sessions:*:delete"])),
+            None,
+            None,
+        ),
         "admin": (bearer(mint(rsa_key, scopes=["agent_os:admin"])), None, None),
         "admin as string claim": (bearer(mint(rsa_key, scopes="agent_os:admin")), None, None),
         "bare token": ({"Authorization": mint(rsa_key, scopes=["agent_os:admin"])}, None, None),
@@ -141,7 +182,11 @@ def test_outcome_table_is_complete(outcomes) -> None:
 def test_each_route_needs_exactly_its_own_scope(rs256: TestClient, rsa_key: RSAKey, route) -> None:
     needed = route[3]
     others = [scope for scope in (READ, WRITE, DELETE) if scope != needed]
-    assert_denied(send(rs256, route, bearer(mint(rsa_key, scopes=others))), 403, f"Insufficient permissions. Required scope(s): {needed}")
+    assert_denied(
+        send(rs256, route, bearer(mint(rsa_key, scopes=others))),
+        403,
+        f"Insufficient permissions. Required scope(s): {needed}",
+    )
     assert send(rs256, route, bearer(mint(rsa_key, scopes=[needed]))).status_code == route[4]
 
 
@@ -152,7 +197,9 @@ def test_auth_comes_before_routing_and_validation(rs256: TestClient, rsa_key: RS
     assert_denied(rs256.get("/sessions?limit=0"), 401, "Authorization header missing")
     # 403 before 422 too; with the scope, validation answers.
     token = bearer(mint(rsa_key, scopes=[WRITE]))
-    assert_denied(rs256.get("/sessions?limit=0", headers=token), 403, "Insufficient permissions. Required scope(s): sessions:read")
+    assert_denied(
+        rs256.get("/sessions?limit=0", headers=token), 403, "Insufficient permissions. Required scope(s): sessions:read"
+    )
     assert rs256.get("/sessions?limit=0", headers=bearer(mint(rsa_key, scopes=[READ]))).status_code == 422
     # Paths outside the scope map need a valid token but no scope.
     assert rs256.get("/nowhere", headers=bearer(mint(rsa_key))).status_code == 404
@@ -164,18 +211,39 @@ def test_auth_comes_before_the_body_limit(pg_dsn: str, rsa_key: RSAKey) -> None:
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, AGNO_MAX_BODY_BYTES="16") as client:
         big = {"session_id": "x" * 100}
         assert_denied(client.post("/sessions", json=big), 401, "Authorization header missing")
-        assert_denied(client.post("/sessions", json=big, headers=bearer(mint(rsa_key, scopes=[READ]))), 403, "Insufficient permissions. Required scope(s): sessions:write")
+        assert_denied(
+            client.post("/sessions", json=big, headers=bearer(mint(rsa_key, scopes=[READ]))),
+            403,
+            "Insufficient permissions. Required scope(s): sessions:write",
+        )
         assert client.post("/sessions", json=big, headers=bearer(mint(rsa_key, scopes=[WRITE]))).status_code == 413
 
 
 def test_trailing_slash_is_stripped_before_auth(rs256: TestClient, rsa_key: RSAKey) -> None:
     assert_denied(rs256.get("/sessions/"), 401, "Authorization header missing")
-    assert_denied(rs256.get("/sessions/", headers=bearer(mint(rsa_key, scopes=[WRITE]))), 403, "Insufficient permissions. Required scope(s): sessions:read")
+    assert_denied(
+        rs256.get("/sessions/", headers=bearer(mint(rsa_key, scopes=[WRITE]))),
+        403,
+        "Insufficient permissions. Required scope(s): sessions:read",
+    )
     assert rs256.get("/sessions/", headers=bearer(mint(rsa_key, scopes=[READ]))).status_code == 200
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/health", "/health/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/info", "/docs/oauth2-redirect"]
+    "path",
+    [
+        "/",
+        "/health",
+        "/health/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/docs",
+        "/redoc",
+        "/openapi.json",
+        "/info",
+        "/docs/oauth2-redirect",
+    ],
 )
 def test_excluded_paths_need_no_token(rs256: TestClient, path: str) -> None:
     response = rs256.get(path)
@@ -214,8 +282,16 @@ def test_cors_origin_list_extends_the_origins(pg_dsn: str) -> None:
 def test_hs256(pg_dsn: str, rsa_key: RSAKey) -> None:
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=HS_SECRET, JWT_ALGORITHM="HS256") as client:
         assert client.get("/sessions", headers=bearer(mint(HS_SECRET, "HS256", scopes=[READ]))).status_code == 200
-        assert_denied(client.get("/sessions", headers=bearer(mint(HS_SECRET + "x", "HS256", scopes=[READ]))), 401, "Invalid token: Signature verification failed")
-        assert_denied(client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ]))), 401, "Invalid token: The specified alg value is not allowed")
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(HS_SECRET + "x", "HS256", scopes=[READ]))),
+            401,
+            "Invalid token: Signature verification failed",
+        )
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ]))),
+            401,
+            "Invalid token: The specified alg value is not allowed",
+        )
 
 
 def test_jwks_selects_the_key_by_kid(pg_dsn: str, tmp_path: Path, rsa_key: RSAKey, other_rsa_key: RSAKey) -> None:
@@ -225,11 +301,27 @@ def test_jwks_selects_the_key_by_kid(pg_dsn: str, tmp_path: Path, rsa_key: RSAKe
         assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok, kid="k1"))).status_code == 200
         assert client.get("/sessions", headers=bearer(mint(other_rsa_key, scopes=ok, kid="k2"))).status_code == 200
         # The kid names the key: signed by k2's key but claiming k1 fails.
-        assert_denied(client.get("/sessions", headers=bearer(mint(other_rsa_key, scopes=ok, kid="k1"))), 401, "Invalid token: Signature verification failed")
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(other_rsa_key, scopes=ok, kid="k1"))),
+            401,
+            "Invalid token: Signature verification failed",
+        )
         # No matching kid and no key without a kid: agno's message.
-        assert_denied(client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok, kid="k9"))), 401, "Invalid token: No verification keys configured")
-        assert_denied(client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok))), 401, "Invalid token: No verification keys configured")
-        assert_denied(client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok, kid="k1", expires_in=-60))), 401, "Token has expired")
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok, kid="k9"))),
+            401,
+            "Invalid token: No verification keys configured",
+        )
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok))),
+            401,
+            "Invalid token: No verification keys configured",
+        )
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=ok, kid="k1", expires_in=-60))),
+            401,
+            "Token has expired",
+        )
         assert_denied(client.get("/sessions", headers=bearer("abc")), 401, "Invalid token: Not enough segments")
 
 
@@ -250,9 +342,14 @@ def test_jwks_then_static_key(pg_dsn: str, tmp_path: Path, rsa_key: RSAKey, othe
 
 
 def test_audience(pg_dsn: str, rsa_key: RSAKey) -> None:
-    with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, JWT_VERIFY_AUDIENCE="true", AGNO_OS_ID="os-1") as client:
+    with client_for(
+        pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, JWT_VERIFY_AUDIENCE="true", AGNO_OS_ID="os-1"
+    ) as client:
         assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], aud="os-1"))).status_code == 200
-        assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], aud=["other", "os-1"]))).status_code == 200
+        assert (
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], aud=["other", "os-1"]))).status_code
+            == 200
+        )
         assert_denied(
             client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], aud="os-2"))),
             401,
@@ -264,7 +361,9 @@ def test_audience(pg_dsn: str, rsa_key: RSAKey) -> None:
             'Invalid token: Token is missing the "aud" claim. Audience verification requires this claim to be present in the token.',
         )
         # Expiry is checked before the audience.
-        assert_denied(client.get("/sessions", headers=bearer(mint(rsa_key, aud="os-2", expires_in=-60))), 401, "Token has expired")
+        assert_denied(
+            client.get("/sessions", headers=bearer(mint(rsa_key, aud="os-2", expires_in=-60))), 401, "Token has expired"
+        )
     # Without JWT_VERIFY_AUDIENCE the audience is not looked at.
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem) as client:
         assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], aud="os-2"))).status_code == 200
@@ -272,7 +371,10 @@ def test_audience(pg_dsn: str, rsa_key: RSAKey) -> None:
 
 def test_issuer(pg_dsn: str, rsa_key: RSAKey) -> None:
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, JWT_ISSUER="https://idp.example") as client:
-        assert client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], iss="https://idp.example"))).status_code == 200
+        assert (
+            client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], iss="https://idp.example"))).status_code
+            == 200
+        )
         assert_denied(
             client.get("/sessions", headers=bearer(mint(rsa_key, scopes=[READ], iss="https://other.example"))),
             401,
@@ -323,8 +425,12 @@ def test_security_key_route_outcomes(keyed: TestClient, rsa_key: RSAKey, route) 
     assert_denied(send(keyed, route, {"Authorization": "Bearer "}), 401, "Authorization header required")
     assert_denied(send(keyed, route, bearer("wrong")), 401, "Invalid authentication token")
     assert_denied(send(keyed, route, bearer("s3cret-key-and-more")), 401, "Invalid authentication token")
-    assert_denied(send(keyed, route, bearer(mint(rsa_key, scopes=["agent_os:admin"]))), 401, "Invalid authentication token")
-    assert_denied(send(keyed, route, {"Authorization": "Bearer s3cret-kéy".encode()}), 401, "Invalid authentication token")
+    assert_denied(
+        send(keyed, route, bearer(mint(rsa_key, scopes=["agent_os:admin"]))), 401, "Invalid authentication token"
+    )
+    assert_denied(
+        send(keyed, route, {"Authorization": "Bearer s3cret-kéy".encode()}), 401, "Invalid authentication token"
+    )
     for header in ("Bearer s3cret-key", "bearer s3cret-key", "BEARER s3cret-key", "s3cret-key", "Bearer  s3cret-key "):
         assert send(keyed, route, {"Authorization": header}).status_code == route[4], header
 
@@ -345,7 +451,9 @@ def test_no_auth_configured_lets_everything_through(client: TestClient) -> None:
 # -- service accounts (agno_pat_) ------------------------------------------------------------------
 
 
-def test_service_account_route_outcomes(rs256: TestClient, accounts: psycopg.Connection, pg_dsn: str, rsa_key: RSAKey) -> None:
+def test_service_account_route_outcomes(
+    rs256: TestClient, accounts: psycopg.Connection, pg_dsn: str, rsa_key: RSAKey
+) -> None:
     now = int(time.time())
     reader = insert_service_account(accounts, "reader", [READ])
     writer = insert_service_account(accounts, "writer", [READ, WRITE, DELETE])
@@ -359,7 +467,9 @@ def test_service_account_route_outcomes(rs256: TestClient, accounts: psycopg.Con
         if route[3] == READ:
             assert send(rs256, route, bearer(reader)).status_code == route[4]
         else:
-            assert_denied(send(rs256, route, bearer(reader)), 403, f"Insufficient permissions. Required scope(s): {route[3]}")
+            assert_denied(
+                send(rs256, route, bearer(reader)), 403, f"Insufficient permissions. Required scope(s): {route[3]}"
+            )
         # Bare tokens are accepted, as for JWTs.
         assert send(rs256, route, {"Authorization": admin}).status_code == route[4]
     # Refusals, each kind from a fresh app: 20 failures a minute from one client turn into 429s.
@@ -369,18 +479,30 @@ def test_service_account_route_outcomes(rs256: TestClient, accounts: psycopg.Con
                 assert_denied(send(fresh, route, bearer(token)), 401, "Invalid or expired service account token")
 
 
-def test_service_account_scopes_are_enforced_even_without_authorization(pg_dsn: str, accounts: psycopg.Connection, rsa_key: RSAKey) -> None:
+def test_service_account_scopes_are_enforced_even_without_authorization(
+    pg_dsn: str, accounts: psycopg.Connection, rsa_key: RSAKey
+) -> None:
     reader = insert_service_account(accounts, "reader-2", [READ])
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem, AGNO_AUTHORIZATION="false") as client:
         assert client.get("/sessions", headers=bearer(reader)).status_code == 200
-        assert_denied(client.post("/sessions", json={}, headers=bearer(reader)), 403, "Insufficient permissions. Required scope(s): sessions:write")
+        assert_denied(
+            client.post("/sessions", json={}, headers=bearer(reader)),
+            403,
+            "Insufficient permissions. Required scope(s): sessions:write",
+        )
 
 
 def test_service_account_in_security_key_mode(keyed: TestClient, accounts: psycopg.Connection) -> None:
     reader = insert_service_account(accounts, "reader-3", [READ])
     assert keyed.get("/sessions", headers=bearer(reader)).status_code == 200
-    assert_denied(keyed.delete("/sessions/x", headers=bearer(reader)), 403, "Insufficient permissions. Required scope(s): sessions:delete")
-    assert_denied(keyed.get("/sessions", headers=bearer("agno_pat_nope")), 401, "Invalid or expired service account token")
+    assert_denied(
+        keyed.delete("/sessions/x", headers=bearer(reader)),
+        403,
+        "Insufficient permissions. Required scope(s): sessions:delete",
+    )
+    assert_denied(
+        keyed.get("/sessions", headers=bearer("agno_pat_nope")), 401, "Invalid or expired service account token"
+    )
 
 
 def test_service_account_on_an_open_instance(client: TestClient, accounts: psycopg.Connection) -> None:
@@ -388,7 +510,11 @@ def test_service_account_on_an_open_instance(client: TestClient, accounts: psyco
     # be verified is ignored like any other header (AgentOS's route dependency).
     reader = insert_service_account(accounts, "reader-4", [READ])
     assert client.get("/sessions", headers=bearer(reader)).status_code == 200
-    assert_denied(client.post("/sessions", json={}, headers=bearer(reader)), 403, "Insufficient permissions. Required scope(s): sessions:write")
+    assert_denied(
+        client.post("/sessions", json={}, headers=bearer(reader)),
+        403,
+        "Insufficient permissions. Required scope(s): sessions:write",
+    )
     assert client.post("/sessions", json={}, headers=bearer("agno_pat_unknown")).status_code == 201
     # Only the `Bearer` form counts there (FastAPI's HTTPBearer): a bare PAT is an unknown header.
     assert client.post("/sessions", json={}, headers={"Authorization": reader}).status_code == 201
@@ -398,7 +524,9 @@ def test_service_account_records_last_use(rs256: TestClient, accounts: psycopg.C
     token = insert_service_account(accounts, "toucher", [READ])
     before = int(time.time())
     assert rs256.get("/sessions", headers=bearer(token)).status_code == 200
-    (last_used,) = accounts.execute("SELECT last_used_at FROM ai.agno_service_accounts WHERE name = 'toucher'").fetchone()
+    (last_used,) = accounts.execute(
+        "SELECT last_used_at FROM ai.agno_service_accounts WHERE name = 'toucher'"
+    ).fetchone()
     assert last_used is not None and last_used >= before
 
 
@@ -420,8 +548,12 @@ def test_service_account_failures_are_throttled(pg_dsn: str, rsa_key: RSAKey, ac
     valid = insert_service_account(accounts, "survivor", [READ])
     with client_for(pg_dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem) as client:
         for _ in range(20):
-            assert_denied(client.get("/sessions", headers=bearer("agno_pat_bad")), 401, "Invalid or expired service account token")
-        assert_denied(client.get("/sessions", headers=bearer("agno_pat_bad")), 429, "Too many failed authentication attempts")
+            assert_denied(
+                client.get("/sessions", headers=bearer("agno_pat_bad")), 401, "Invalid or expired service account token"
+            )
+        assert_denied(
+            client.get("/sessions", headers=bearer("agno_pat_bad")), 429, "Too many failed authentication attempts"
+        )
         assert client.get("/sessions", headers=bearer(valid)).status_code == 200  # a valid token is never throttled
 
 
@@ -434,13 +566,21 @@ def test_service_accounts_table_missing(pg_server_dsn: str, rsa_key: RSAKey) -> 
     dsn = create_database(pg_server_dsn, "session_svc_auth_no_sa")
     migrate_database(DatabaseConfig("default", dsn), load_settings({}))
     with client_for(dsn, JWT_VERIFICATION_KEY=rsa_key.public_pem) as client:
-        assert_denied(client.get("/sessions", headers=bearer("agno_pat_x")), 401, "Invalid or expired service account token")
+        assert_denied(
+            client.get("/sessions", headers=bearer("agno_pat_x")), 401, "Invalid or expired service account token"
+        )
 
 
 def test_service_account_database_down_fails_closed(rsa_key: RSAKey) -> None:
-    env = {"AGNO_PG_DSN": "postgresql://nobody@127.0.0.1:9/none", "AGNO_POOL_TIMEOUT": "0.5", "AGNO_PG_CONNECT_TIMEOUT": "0.5"}
+    env = {
+        "AGNO_PG_DSN": "postgresql://nobody@127.0.0.1:9/none",
+        "AGNO_POOL_TIMEOUT": "0.5",
+        "AGNO_PG_CONNECT_TIMEOUT": "0.5",
+    }
     with make_client({**env, "JWT_VERIFICATION_KEY": rsa_key.public_pem}) as client:
-        assert_denied(client.get("/sessions", headers=bearer("agno_pat_x")), 503, "Authentication is temporarily unavailable")
+        assert_denied(
+            client.get("/sessions", headers=bearer("agno_pat_x")), 503, "Authentication is temporarily unavailable"
+        )
 
 
 # -- start-up refuses contradictory settings -------------------------------------------------------
@@ -466,7 +606,9 @@ def test_config_errors(tmp_path: Path, rsa_key: RSAKey) -> None:
     assert "JWT_VERIFICATION_KEY" in config_error({"JWT_VERIFICATION_KEY": "not a pem"})
     assert "JWT_ALGORITHM" in config_error({"JWT_VERIFICATION_KEY": HS_SECRET, "JWT_ALGORITHM": "XS512"})
     assert "AGNO_OS_ID" in config_error({"JWT_VERIFICATION_KEY": rsa_key.public_pem, "JWT_VERIFY_AUDIENCE": "true"})
-    assert "AGNO_USER_ISOLATION" in config_error({"JWT_VERIFICATION_KEY": rsa_key.public_pem, "AGNO_USER_ISOLATION": "maybe"})
+    assert "AGNO_USER_ISOLATION" in config_error(
+        {"JWT_VERIFICATION_KEY": rsa_key.public_pem, "AGNO_USER_ISOLATION": "maybe"}
+    )
 
 
 def test_config_modes(rsa_key: RSAKey) -> None:
@@ -474,4 +616,6 @@ def test_config_modes(rsa_key: RSAKey) -> None:
     assert load_settings({"OS_SECURITY_KEY": "k"}).auth.mode == "security_key"
     jwt_settings = load_settings({"JWT_VERIFICATION_KEY": rsa_key.public_pem, "OS_SECURITY_KEY": "k"}).auth
     assert (jwt_settings.mode, jwt_settings.authorization, jwt_settings.user_isolation) == ("jwt", True, False)
-    assert load_settings({"JWT_VERIFICATION_KEY": rsa_key.public_pem, "AGNO_USER_ISOLATION": "true"}).auth.user_isolation
+    assert load_settings(
+        {"JWT_VERIFICATION_KEY": rsa_key.public_pem, "AGNO_USER_ISOLATION": "true"}
+    ).auth.user_isolation

@@ -51,11 +51,7 @@ def test_aggregate_skips_warmups_and_ratios_compare_with_agentos():
     rows = report.ratio_rows(agg, ["detail", "list"], one_worker="ours")
     assert len(rows) == 1  # list was not measured on both
     row = rows[0]
-    assert (
-        row["ratio"] == 1600 / 150
-        and row["ceiling_share"] == 0.8
-        and row["ours_errors"] == 1
-    )
+    assert row["ratio"] == 1600 / 150 and row["ceiling_share"] == 0.8 and row["ours_errors"] == 1
     assert "10.67×" in report.ratio_table(rows) and "80%" in report.ratio_table(rows)
     results = {name: ok for name, ok, _ in report.targets(agg, rows)}
     assert results["detail ≥ 8× AgentOS"] is True
@@ -68,9 +64,7 @@ def test_aggregate_skips_warmups_and_ratios_compare_with_agentos():
 
 
 def test_targets_report_misses():
-    agg = report.aggregate(
-        [_run("agentos", "list", 70, 200, 450), _run("ours", "list", 300, 210, 300)]
-    )
+    agg = report.aggregate([_run("agentos", "list", 70, 200, 450), _run("ours", "list", 300, 210, 300)])
     rows = report.ratio_rows(agg, ["list"])
     results = {name: (ok, measured) for name, ok, measured in report.targets(agg, rows)}
     assert results["list ≥ 10× AgentOS"] == (False, "4.29×")

@@ -33,7 +33,11 @@ def _runs(count: int) -> list[dict]:
         elif kind == 2:  # no input at all, messages only
             run.update(agent_id="a", parent_run_id="big-0000", messages=[{"role": "user", "content": f"only {i}"}])
         elif kind == 3:  # a workflow run with step executor runs
-            run.update(workflow_id="wf", input=None, step_executor_runs=[{"messages": [{"role": "user", "content": f"step {i}"}]}])
+            run.update(
+                workflow_id="wf",
+                input=None,
+                step_executor_runs=[{"messages": [{"role": "user", "content": f"step {i}"}]}],
+            )
         elif kind == 4:  # a team run, dict input_content
             run.update(team_id="t", user_id="u", input={"input_content": {"q": i}})
         else:  # neither agent nor team id
@@ -62,7 +66,9 @@ def big(db: psycopg.Connection) -> dict:
 
 
 @pytest.mark.parametrize("session_type", [None, "team", "workflow"])
-@pytest.mark.parametrize("query", ["", "&status=completed&status=PAUSED", f"&created_after={T0 + 100}&created_before={T0 + 200}"])
+@pytest.mark.parametrize(
+    "query", ["", "&status=completed&status=PAUSED", f"&created_after={T0 + 100}&created_before={T0 + 200}"]
+)
 def test_big_runs_and_previews_are_the_renderers_output(client, big, session_type, query):
     type_query = f"type={session_type}" if session_type else ""
     params = {}
@@ -72,7 +78,9 @@ def test_big_runs_and_previews_are_the_renderers_output(client, big, session_typ
     for route, render_fn in (("runs", render.session_runs), ("run-previews", render.run_previews)):
         answer = client.get(f"/sessions/big/{route}?{type_query}{query}")
         assert answer.status_code == 200
-        expected = render.dumps(render_fn(big, session_type, params.get("created_after"), params.get("created_before"), statuses))
+        expected = render.dumps(
+            render_fn(big, session_type, params.get("created_after"), params.get("created_before"), statuses)
+        )
         assert answer.content == expected, route
 
 
@@ -86,7 +94,9 @@ def test_one_run_reads_by_primary_key_and_falls_back_to_the_runs_own_ids(client,
     )
     assert client.get("/sessions/one/runs/r1").json()["content"] == "first"
     assert client.get("/sessions/one/runs/json-id").json()["content"] == "second"
-    assert client.get("/sessions/one/runs/column-id").json() == {"detail": "Run with ID column-id not found in session one"}
+    assert client.get("/sessions/one/runs/column-id").json() == {
+        "detail": "Run with ID column-id not found in session one"
+    }
     insert_session(db, "none", agent_id="a")
     assert client.get("/sessions/none/runs/r1").json() == {"detail": "Session with ID none has no runs"}
     assert client.get("/sessions/one/runs/r1?user_id=other").status_code == 404

@@ -252,7 +252,9 @@ def test_bulk_delete_of_100000_ids_over_http(server: ServedApp, conn: psycopg.Co
 def test_body_over_the_limit_is_refused_on_the_wire(server: ServedApp, conn: psycopg.Connection) -> None:
     """AgentOS stored 20 MB bodies; a real server answers 413 and stores nothing."""
     payload = b'{"session_id":"wire-huge","session_name":"' + b"x" * (20 * 1024 * 1024) + b'"}'
-    response = httpx.post(server.url + "/sessions", content=payload, headers={"content-type": "application/json"}, timeout=60)
+    response = httpx.post(
+        server.url + "/sessions", content=payload, headers={"content-type": "application/json"}, timeout=60
+    )
     assert response.status_code == 413, response.text[:300]
     assert response.json()["detail"]
     assert _row(conn, "wire-huge") is None
@@ -267,7 +269,9 @@ def test_creates_racing_for_one_preset_run_id_are_atomic(racer: Racer, conn: psy
         answers = racer.race(*(("POST", "/sessions", {"session_id": sid, "runs": [{"run_id": shared}]}) for sid in ids))
         statuses = sorted(answer.status_code for answer in answers)
         assert statuses == [201] + [409] * 9, f"round {round_}: {statuses}"
-        winner = next(sid for sid, answer in zip(ids, answers) if answer.status_code == 201)
-        stored = [row[0] for row in conn.execute("SELECT session_id FROM ai.agno_sessions WHERE session_id = ANY(%s)", [ids])]
+        winner = next(sid for sid, answer in zip(ids, answers, strict=True) if answer.status_code == 201)
+        stored = [
+            row[0] for row in conn.execute("SELECT session_id FROM ai.agno_sessions WHERE session_id = ANY(%s)", [ids])
+        ]
         assert stored == [winner], f"round {round_}: losers left sessions behind: {stored}"
         assert conn.execute("SELECT session_id FROM ai.agno_runs WHERE run_id = %s", [shared]).fetchall() == [(winner,)]

@@ -68,7 +68,10 @@ def slow_dsn(pg_server_dsn: str) -> str:
             cur.executemany(
                 "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, status, run_index,"
                 " run_data, created_at) VALUES (%s, %s, 'agent', 'agent-1', 'user-1', 'COMPLETED', %s, %s, %s)",
-                [(run["run_id"], SLOW_SESSION, i, Jsonb(run), run["created_at"]) for i, run in enumerate(map(_run, range(RUNS)))],
+                [
+                    (run["run_id"], SLOW_SESSION, i, Jsonb(run), run["created_at"])
+                    for i, run in enumerate(map(_run, range(RUNS)))
+                ],
             )
     return dsn
 
@@ -88,7 +91,9 @@ with httpx.Client(base_url=url, timeout=60) as client:
         response = client.get(path)
         print(started, time.monotonic(), response.status_code, flush=True)
 """
-READ_PATHS = [f"/sessions/{SLOW_SESSION}{suffix}" for suffix in ("/runs", "/run-previews", "", "/runs", "/run-previews", "")]
+READ_PATHS = [
+    f"/sessions/{SLOW_SESSION}{suffix}" for suffix in ("/runs", "/run-previews", "", "/runs", "/run-previews", "")
+]
 
 
 def _probe_while_reading(url: str) -> tuple[list[float], list[float]]:

@@ -56,7 +56,5 @@ def test_schemathesis_against_the_agentos_sessions_routes(server: ServedApp, tmp
 
 
 def test_the_agentos_document_covers_every_sessions_route() -> None:
-    operations = {
-        (method.upper(), path) for path, item in fuzz.agentos_document()["paths"].items() for method in item
-    }
+    operations = {(method.upper(), path) for path, item in fuzz.agentos_document()["paths"].items() for method in item}
     assert len(operations) == 10 and ("POST", "/sessions/{session_id}/rename") in operations

@@ -156,7 +156,11 @@ def _assert_untouched(conn: psycopg.Connection, session_id: str) -> None:
     assert row is not None, f"{session_id} was deleted"
     _, kind, _, _, user_id, data, metadata, created = _seed_row(session_id)
     assert (row["session_type"], row["user_id"], row["session_data"], row["metadata"], row["updated_at"]) == (
-        kind, user_id, data, metadata, created,
+        kind,
+        user_id,
+        data,
+        metadata,
+        created,
     )
 
 
@@ -182,7 +186,11 @@ def test_hostile_input(app: InProcessApp, conn: psycopg.Connection, case: Case) 
         assert _stored_row(conn, session_id) is None, f"{session_id} survived"
     for session_id in case.kept:
         _assert_untouched(conn, session_id)
-    if case.id.startswith(("sort-by-", "nul-query-sort-by", "mb-query-sort-by")) and case.id != "sort-by-real-column-jsonb" and case.id != "sort-by-updated-at":
+    if (
+        case.id.startswith(("sort-by-", "nul-query-sort-by", "mb-query-sort-by"))
+        and case.id != "sort-by-real-column-jsonb"
+        and case.id != "sort-by-updated-at"
+    ):
         assert [item["session_id"] for item in answer.json()["data"]] == DEFAULT_ORDER
 
 
@@ -224,7 +232,9 @@ def _padded_create(session_id: str, size: int) -> bytes:
 def test_body_over_the_limit_is_413_and_stores_nothing(limited_app, conn, method, target, chunk_size) -> None:
     reset(conn)
     payload = _padded_create("too-big", LIMIT + 1)
-    answer = limited_app.request(method, target, payload, [(b"content-type", b"application/json")], chunk_size=chunk_size)
+    answer = limited_app.request(
+        method, target, payload, [(b"content-type", b"application/json")], chunk_size=chunk_size
+    )
     assert answer.status == 413, answer.body[:300]
     _assert_error_shape(answer)
     assert _stored_row(conn, "too-big") is None
@@ -237,7 +247,9 @@ def test_body_at_the_limit_is_accepted(limited_app, conn, chunk_size) -> None:
     reset(conn)
     payload = _padded_create("just-fits", LIMIT)
     assert len(payload) == LIMIT
-    answer = limited_app.request("POST", "/sessions", payload, [(b"content-type", b"application/json")], chunk_size=chunk_size)
+    answer = limited_app.request(
+        "POST", "/sessions", payload, [(b"content-type", b"application/json")], chunk_size=chunk_size
+    )
     assert answer.status == 201, answer.body[:300]
     padding = LIMIT - len(json.dumps({"session_id": "just-fits", "session_name": ""}))
     assert _stored_row(conn, "just-fits")["session_data"]["session_name"] == "x" * padding
@@ -248,7 +260,11 @@ def test_a_lying_content_length_is_not_trusted(limited_app, conn) -> None:
     reset(conn)
     payload = _padded_create("liar", LIMIT * 4)
     answer = limited_app.request(
-        "POST", "/sessions", payload, [(b"content-type", b"application/json"), (b"content-length", b"10")], chunk_size=1000
+        "POST",
+        "/sessions",
+        payload,
+        [(b"content-type", b"application/json"), (b"content-length", b"10")],
+        chunk_size=1000,
     )
     assert 400 <= answer.status < 500, answer.body[:300]
     assert _stored_row(conn, "liar") is None
@@ -257,7 +273,9 @@ def test_a_lying_content_length_is_not_trusted(limited_app, conn) -> None:
 def test_default_limit_refuses_twenty_megabytes(app, conn) -> None:
     """AgentOS stored 20 MB bodies; the default limit (10 MiB) refuses them."""
     reset(conn)
-    answer = app.request("POST", "/sessions", _padded_create("huge", 20 * 1024 * 1024), [(b"content-type", b"application/json")])
+    answer = app.request(
+        "POST", "/sessions", _padded_create("huge", 20 * 1024 * 1024), [(b"content-type", b"application/json")]
+    )
     assert answer.status == 413, answer.body[:300]
     assert _stored_row(conn, "huge") is None
 
@@ -279,7 +297,7 @@ WIRE_REQUESTS = {
     "chunked-bad-size": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
     "http-0.9": b"GET /sessions\r\n\r\n",
     "garbage": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n",
-    "truncated-body": b"POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"session_id\":",
+    "truncated-body": b'POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"session_id":',
 }
 
 

@@ -27,7 +27,9 @@ def key() -> RSAKey:
 
 @pytest.fixture()
 def isolated(db: psycopg.Connection, pg_dsn: str, key: RSAKey) -> Iterator[TestClient]:
-    with make_client({"AGNO_PG_DSN": pg_dsn, "JWT_VERIFICATION_KEY": key.public_pem, "AGNO_USER_ISOLATION": "true"}) as client:
+    with make_client(
+        {"AGNO_PG_DSN": pg_dsn, "JWT_VERIFICATION_KEY": key.public_pem, "AGNO_USER_ISOLATION": "true"}
+    ) as client:
         yield client
 
 
@@ -51,12 +53,18 @@ def seed(db: psycopg.Connection) -> None:
     for owner in ("alice", "bob"):
         for n in (1, 2):
             session_id = f"{owner[0]}{n}"
-            insert_session(db, session_id, user_id=owner, agent_id="basic-agent", session_data={"session_name": f"{owner} {n}"})
-            insert_run(db, session_id, dict(AGENT_RUN, run_id=f"run-{session_id}", session_id=session_id, user_id=owner), 0)
+            insert_session(
+                db, session_id, user_id=owner, agent_id="basic-agent", session_data={"session_name": f"{owner} {n}"}
+            )
+            insert_run(
+                db, session_id, dict(AGENT_RUN, run_id=f"run-{session_id}", session_id=session_id, user_id=owner), 0
+            )
 
 
 def stored(db: psycopg.Connection) -> dict[str, tuple]:
-    rows = db.execute("SELECT session_id, user_id, session_data->>'session_name', metadata FROM ai.agno_sessions").fetchall()
+    rows = db.execute(
+        "SELECT session_id, user_id, session_data->>'session_name', metadata FROM ai.agno_sessions"
+    ).fetchall()
     return {row[0]: row[1:] for row in rows}
 
 
@@ -69,7 +77,14 @@ def test_list_and_count_only_the_callers_own(isolated: TestClient, db, alice, bo
     seed(db)
     for headers, owner, own in ((alice, "alice", ["a1", "a2"]), (bob, "bob", ["b1", "b2"])):
         other = "bob" if owner == "alice" else "alice"
-        for query in ("", f"?user_id={other}", f"?user_id={owner}", "?component_id=basic-agent", "?type=agent", f"?session_name={other}"):
+        for query in (
+            "",
+            f"?user_id={other}",
+            f"?user_id={owner}",
+            "?component_id=basic-agent",
+            "?type=agent",
+            f"?session_name={other}",
+        ):
             response = isolated.get(f"/sessions{query}", headers=headers)
             expected = [] if query == f"?session_name={other}" else own
             assert ids(response) == expected, query
@@ -89,7 +104,10 @@ def test_reads_of_anothers_session_are_404(isolated: TestClient, db, alice, bob,
     seed(db)
     typed = "type=agent" in suffix
     session = isolated.get(f"/sessions/b1{suffix}", headers=alice)
-    assert (session.status_code, session.json()) == (404, {"detail": f"{'Agent Session' if typed else 'Session'} with id 'b1' not found"})
+    assert (session.status_code, session.json()) == (
+        404,
+        {"detail": f"{'Agent Session' if typed else 'Session'} with id 'b1' not found"},
+    )
     for path in ("/sessions/b1/runs", "/sessions/b1/run-previews", "/sessions/b1/runs/run-b1"):
         response = isolated.get(path + suffix, headers=alice)
         assert (response.status_code, response.json()) == (404, {"detail": "Session with ID b1 not found"}), path
@@ -106,11 +124,16 @@ def test_rename_and_patch_of_anothers_session_change_nothing(isolated: TestClien
     for suffix in ("", "?user_id=bob"):
         renamed = isolated.post(f"/sessions/b1/rename{suffix}", json={"session_name": "hijacked"}, headers=alice)
         assert (renamed.status_code, renamed.json()) == (404, {"detail": "Session with id 'b1' not found"})
-        patched = isolated.patch(f"/sessions/b1{suffix}", json={"session_name": "hijacked", "metadata": {"x": 1}}, headers=alice)
+        patched = isolated.patch(
+            f"/sessions/b1{suffix}", json={"session_name": "hijacked", "metadata": {"x": 1}}, headers=alice
+        )
         assert (patched.status_code, patched.json()) == (404, {"detail": "Session with id 'b1' not found"})
     assert stored(db) == before
     # The owner can, and stays the owner.
-    assert isolated.post("/sessions/b1/rename", json={"session_name": "mine"}, headers=bob).json()["session_name"] == "mine"
+    assert (
+        isolated.post("/sessions/b1/rename", json={"session_name": "mine"}, headers=bob).json()["session_name"]
+        == "mine"
+    )
     assert isolated.patch("/sessions/b1", json={"metadata": {"y": 2}}, headers=bob).json()["user_id"] == "bob"
     assert stored(db)["b1"] == ("bob", "mine", {"y": 2})
 
@@ -122,7 +145,10 @@ def test_delete_and_bulk_delete_only_the_callers_own(isolated: TestClient, db, a
     assert "b1" in stored(db)
     # A mixed list deletes only the caller's own.
     response = isolated.request(
-        "DELETE", "/sessions?user_id=bob", json={"session_ids": ["a1", "b1", "b2"], "session_types": ["agent"] * 3}, headers=alice
+        "DELETE",
+        "/sessions?user_id=bob",
+        json={"session_ids": ["a1", "b1", "b2"], "session_types": ["agent"] * 3},
+        headers=alice,
     )
     assert response.status_code == 204
     assert sorted(stored(db)) == ["a2", "b1", "b2"]
@@ -138,11 +164,16 @@ def test_create_forces_the_owner_and_hides_others_ids(isolated: TestClient, db, 
     assert (spoof.status_code, spoof.json()["user_id"]) == (201, "alice")
     assert stored(db)["new-a"][0] == "alice"
     own = isolated.post("/sessions", json={"session_id": "a1"}, headers=alice)
-    assert (own.status_code, own.json()) == (409, {"detail": "Session with id 'a1' already exists. Use PATCH /sessions/a1 to update it."})
+    assert (own.status_code, own.json()) == (
+        409,
+        {"detail": "Session with id 'a1' already exists. Use PATCH /sessions/a1 to update it."},
+    )
     others = isolated.post("/sessions?type=team", json={"session_id": "b1", "user_id": "bob"}, headers=alice)
     assert (others.status_code, others.json()) == (
         409,
-        {"detail": "Could not create a session with the supplied session_id. Omit session_id to have one generated, or choose a different one."},
+        {
+            "detail": "Could not create a session with the supplied session_id. Omit session_id to have one generated, or choose a different one."
+        },
     )
     assert stored(db)["b1"][0] == "bob"
 
@@ -156,8 +187,19 @@ def test_admin_is_unscoped_everywhere(isolated: TestClient, db, admin) -> None:
     # The informative 409 whoever owns the id; a create is owned by the admin's own identity.
     conflict = isolated.post("/sessions", json={"session_id": "b1"}, headers=admin)
     assert conflict.json()["detail"].startswith("Session with id 'b1' already exists")
-    assert isolated.post("/sessions", json={"session_id": "r1", "user_id": "bob"}, headers=admin).json()["user_id"] == "root"
-    assert isolated.request("DELETE", "/sessions", json={"session_ids": ["a1", "b1"], "session_types": ["agent", "agent"]}, headers=admin).status_code == 204
+    assert (
+        isolated.post("/sessions", json={"session_id": "r1", "user_id": "bob"}, headers=admin).json()["user_id"]
+        == "root"
+    )
+    assert (
+        isolated.request(
+            "DELETE",
+            "/sessions",
+            json={"session_ids": ["a1", "b1"], "session_types": ["agent", "agent"]},
+            headers=admin,
+        ).status_code
+        == 204
+    )
     assert sorted(stored(db)) == ["a2", "b2", "r1"]
 
 
@@ -181,7 +223,10 @@ def test_a_token_without_identity_is_refused_on_every_route(isolated: TestClient
     for headers in (anonymous, empty):
         for method, path, body in requests:
             response = isolated.request(method, path, json=body, headers=headers)
-            assert (response.status_code, response.json()) == (403, {"detail": "Authenticated request is missing a user identity"}), path
+            assert (response.status_code, response.json()) == (
+                403,
+                {"detail": "Authenticated request is missing a user identity"},
+            ), path
     assert stored(db) == before
     # Validation still answers first, as AgentOS's FastAPI does.
     assert isolated.get("/sessions?limit=0", headers=anonymous).status_code == 422
@@ -197,12 +242,22 @@ def test_isolation_off_jwt_users_are_unscoped_but_own_what_they_create(db, pg_ds
         assert ids(client.get("/sessions?user_id=bob", headers=alice)) == ["b1", "b2"]
         assert client.get("/sessions/b1", headers=alice).status_code == 200
         # AgentOS takes the owner from the token for any authenticated caller (contract §2.2 step 3).
-        assert client.post("/sessions", json={"session_id": "n1", "user_id": "bob"}, headers=alice).json()["user_id"] == "alice"
+        assert (
+            client.post("/sessions", json={"session_id": "n1", "user_id": "bob"}, headers=alice).json()["user_id"]
+            == "alice"
+        )
         # A token without subject leaves the body's user_id.
         nobody = bearer(mint(key, sub=None, scopes=ALL))
-        assert client.post("/sessions", json={"session_id": "n2", "user_id": "bob"}, headers=nobody).json()["user_id"] == "bob"
+        assert (
+            client.post("/sessions", json={"session_id": "n2", "user_id": "bob"}, headers=nobody).json()["user_id"]
+            == "bob"
+        )
         # Unscoped: the informative 409 for anyone's id.
-        assert client.post("/sessions", json={"session_id": "b1"}, headers=alice).json()["detail"].startswith("Session with id 'b1' already exists")
+        assert (
+            client.post("/sessions", json={"session_id": "b1"}, headers=alice)
+            .json()["detail"]
+            .startswith("Session with id 'b1' already exists")
+        )
 
 
 @pytest.mark.parametrize("isolation", ["true", "false"])

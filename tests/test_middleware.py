@@ -81,8 +81,17 @@ async def _call(app: Any, scope: dict[str, Any], chunks: list[bytes]) -> tuple[l
     return sent, received
 
 
-def _scope(headers: list[tuple[bytes, bytes]] = (), method: str = "POST", client: tuple[str, int] | None = ("10.0.0.1", 1234)) -> dict[str, Any]:  # type: ignore[assignment]
-    return {"type": "http", "method": method, "path": "/x", "query_string": b"", "headers": list(headers), "client": client}
+def _scope(
+    headers: list[tuple[bytes, bytes]] = (), method: str = "POST", client: tuple[str, int] | None = ("10.0.0.1", 1234)
+) -> dict[str, Any]:  # type: ignore[assignment]
+    return {
+        "type": "http",
+        "method": method,
+        "path": "/x",
+        "query_string": b"",
+        "headers": list(headers),
+        "client": client,
+    }
 
 
 def _status_and_body(sent: list[dict[str, Any]]) -> tuple[int, bytes]:
@@ -117,7 +126,13 @@ def test_json_formatter_puts_request_id_fields_and_traceback_in_one_line() -> No
             raise ValueError("boom\nsecond line")
         except ValueError:
             record = record_logger.makeRecord(
-                "session_svc.test", logging.ERROR, __file__, 1, "failed %s", ("here",), exc_info=__import__("sys").exc_info(),
+                "session_svc.test",
+                logging.ERROR,
+                __file__,
+                1,
+                "failed %s",
+                ("here",),
+                exc_info=__import__("sys").exc_info(),
                 extra={"fields": {"db_id": "main"}},
             )
     finally:
@@ -243,18 +258,27 @@ def test_cors_defaults_and_origin_list() -> None:
         assert preflight.status_code == 200 and preflight.text == "OK"
         assert preflight.headers["access-control-allow-origin"] == "https://os.agno.com"
         assert preflight.headers["access-control-allow-credentials"] == "true"
-        assert preflight.headers["access-control-allow-methods"] == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY"
+        assert (
+            preflight.headers["access-control-allow-methods"] == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY"
+        )
         assert preflight.headers["access-control-max-age"] == "600"
-        listed = client.options("/sessions", headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "PATCH"})
+        listed = client.options(
+            "/sessions", headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "PATCH"}
+        )
         assert listed.headers["access-control-allow-origin"] == "https://ui.example"
         # "*" is dropped, as AgentOS does: other origins are refused.
-        refused = client.options("/sessions", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        refused = client.options(
+            "/sessions", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+        )
         assert refused.status_code == 400 and refused.text == "Disallowed CORS origin"
         simple = client.get("/healthz", headers={"Origin": "http://localhost:3000"})
         assert simple.headers["access-control-allow-origin"] == "http://localhost:3000"
         assert simple.headers["access-control-expose-headers"] == "*"
         assert simple.headers["vary"] == "Origin"
-        assert "access-control-allow-origin" not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+        assert (
+            "access-control-allow-origin"
+            not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+        )
         # Without Origin (the fast path): only CORSMiddleware's `Vary: Origin`, before our request id.
         plain = client.get("/healthz")
         names = [name.lower() for name, _ in plain.headers.raw]
@@ -299,7 +323,11 @@ def test_body_limit_stops_a_streamed_body_at_the_limit() -> None:
 
 def test_body_limit_through_the_app(pg_dsn: str) -> None:
     with app_client({"AGNO_PG_DSN": pg_dsn, "AGNO_MAX_BODY_BYTES": "64"}) as client:
-        big = client.post("/sessions", content=b'{"session_name": "' + b"x" * 100 + b'"}', headers={"content-type": "application/json"})
+        big = client.post(
+            "/sessions",
+            content=b'{"session_name": "' + b"x" * 100 + b'"}',
+            headers={"content-type": "application/json"},
+        )
         assert big.status_code == 413 and big.json() == {"detail": "Request body is larger than the limit of 64 bytes"}
 
         def chunked() -> Iterator[bytes]:  # no Content-Length: the streamed count decides
@@ -502,7 +530,10 @@ def test_metrics_exposition(pg_dsn: str) -> None:
     assert 'agno_session_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
     assert 'agno_session_http_requests_total{method="OTHER",route="/sessions/{session_id}",status="405"} 2.0' in text
     assert "BREW" not in text and "PROPFIND" not in text
-    assert 'agno_session_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/sessions/{session_id}",status="404"}' in text
+    assert (
+        'agno_session_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/sessions/{session_id}",status="404"}'
+        in text
+    )
     for name in ("pool_size", "pool_in_use", "pool_idle", "pool_max", "pool_waiting"):
         assert f'agno_session_db_{name}{{db_id="default",pool="primary"}}' in text
     assert 'agno_session_db_pool_max{db_id="default",pool="primary"} 10.0' in text
@@ -549,10 +580,14 @@ def _structure(document: dict[str, Any]) -> dict[str, Any]:
                     for p in op.get("parameters", [])
                     if not p.get("x-extension")
                 ],
-                "body": None if body is None else (body.get("required", False), body["content"]["application/json"]["schema"]["$ref"]),
+                "body": None
+                if body is None
+                else (body.get("required", False), body["content"]["application/json"]["schema"]["$ref"]),
                 "success": sorted(code for code in op["responses"] if code.startswith("2")),
                 # ours adds its operational answers: 413 body limit, 503 database, 504 deadline
-                "errors": sorted(code for code in op["responses"] if not code.startswith("2") and code not in ("413", "503", "504")),
+                "errors": sorted(
+                    code for code in op["responses"] if not code.startswith("2") and code not in ("413", "503", "504")
+                ),
             }
     return out
 
@@ -584,4 +619,6 @@ def test_openapi_matches_agentos_sessions_routes() -> None:
         assert set(theirs["properties"]) <= set(mine["properties"]), name
         assert set(theirs.get("required", ())) == set(mine.get("required", ())), name
     assert ours["info"] == golden["info"]
-    assert ours["components"]["schemas"]["SessionType"]["enum"] == golden["components"]["schemas"]["SessionType"]["enum"]
+    assert (
+        ours["components"]["schemas"]["SessionType"]["enum"] == golden["components"]["schemas"]["SessionType"]["enum"]
+    )

@@ -268,7 +268,11 @@ def test_database_down_is_503_fast_isolated_and_recovers(
 
     metrics = service.http.get("/metrics").text
     assert 'agno_session_db_up{db_id="flaky",pool="primary"} 1.0' in metrics
-    unavailable = [line for line in metrics.splitlines() if line.startswith('agno_session_db_errors_total{db_id="flaky",kind="unavailable",pool="primary"}')]
+    unavailable = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('agno_session_db_errors_total{db_id="flaky",kind="unavailable",pool="primary"}')
+    ]
     assert unavailable and float(unavailable[0].split()[-1]) >= 6
     # Nothing about the server (host, socket, driver text) reached a client; the log names the db.
     assert any(line.get("message", "").startswith("db_id=flaky is available again") for line in service.log_lines())
@@ -285,8 +289,13 @@ def test_sigterm_finishes_in_flight_requests_and_exits_zero(
 ) -> None:
     # PgBouncer mode (no prepared statements) on the way: the service runs the same without them.
     service = start_service(
-        {"AGNO_PG_DSN": ops_dsn, "AGNO_SHUTDOWN_DELAY": "1", "AGNO_SHUTDOWN_GRACE": "10", "AGNO_PG_PREPARE": "false",
-         "AGNO_SERVER": server}
+        {
+            "AGNO_PG_DSN": ops_dsn,
+            "AGNO_SHUTDOWN_DELAY": "1",
+            "AGNO_SHUTDOWN_GRACE": "10",
+            "AGNO_PG_PREPARE": "false",
+            "AGNO_SERVER": server,
+        }
     )
     assert service.http.get("/readyz").status_code == 200
     lock = TableLock(ops_dsn)
@@ -309,9 +318,13 @@ def test_sigterm_finishes_in_flight_requests_and_exits_zero(
 
 
 @pytest.mark.parametrize("server", ["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
-def test_sigterm_with_several_workers(ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str) -> None:
+def test_sigterm_with_several_workers(
+    ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str
+) -> None:
     """AGNO_WORKERS=2: every worker flips readiness, drains and exits; the parent exits 0."""
-    service = start_service({"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SHUTDOWN_DELAY": "1.5", "AGNO_SERVER": server})
+    service = start_service(
+        {"AGNO_PG_DSN": ops_dsn, "AGNO_WORKERS": "2", "AGNO_SHUTDOWN_DELAY": "1.5", "AGNO_SERVER": server}
+    )
     lock = TableLock(ops_dsn)
     try:
         thread, result = _in_background(lambda: httpx.get(f"{service.url}/sessions", timeout=15))
@@ -421,7 +434,9 @@ def test_shutdown_grace_bounds_the_wait(ops_dsn: str, start_service: Callable[[d
 
 
 @pytest.mark.parametrize("server", ["hypercorn", "uvicorn"])  # AGNO_SERVER: the default and the option
-def test_request_edges_against_a_real_process(ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str) -> None:
+def test_request_edges_against_a_real_process(
+    ops_dsn: str, start_service: Callable[[dict[str, str]], Service], server: str
+) -> None:
     service = start_service(
         {
             "AGNO_SERVER": server,
@@ -447,7 +462,9 @@ def test_request_edges_against_a_real_process(ops_dsn: str, start_service: Calla
     # Body limit: declared, and streamed without a Content-Length.
     big = http.post("/sessions", content=b"{" + b" " * 2000 + b"}", headers={"content-type": "application/json"})
     assert big.status_code == 413
-    streamed = http.post("/sessions", content=iter([b"{", b" " * 700, b" " * 700, b"}"]), headers={"content-type": "application/json"})
+    streamed = http.post(
+        "/sessions", content=iter([b"{", b" " * 700, b" " * 700, b"}"]), headers={"content-type": "application/json"}
+    )
     assert streamed.status_code == 413
     assert http.post("/sessions", json={"session_name": "fits"}).status_code == 201
 
@@ -476,7 +493,9 @@ def test_request_edges_against_a_real_process(ops_dsn: str, start_service: Calla
     assert broken.content == b'{"detail":"Internal server error (UndefinedTable)"}'
 
     # CORS, metrics and the OpenAPI document on the real server.
-    preflight = http.options("/sessions", headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "POST"})
+    preflight = http.options(
+        "/sessions", headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "https://ui.example"
     metrics = http.get("/metrics").text
     assert 'agno_session_http_requests_total{method="GET",route="/sessions/{session_id}",status="500"} 1.0' in metrics

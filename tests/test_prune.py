@@ -32,7 +32,7 @@ def prune_dsn(pg_server_dsn: str) -> str:
     dsn = create_database(pg_server_dsn, "session_svc_prune")
     migrate_database(DatabaseConfig("default", dsn), load_settings({}))
     with psycopg.connect(dsn, autocommit=True) as conn:
-        # agno's side tables for a session, which a delete clears too (sessions_delete.sql).
+        # agno's side tables for a session, which a delete clears too (delete_sessions.sql).
         conn.execute("CREATE TABLE ai.agno_transcripts (id serial PRIMARY KEY, agno_session_id varchar)")
         conn.execute("CREATE TABLE ai.agno_compactions (id serial PRIMARY KEY, session_id varchar)")
     return dsn
@@ -109,13 +109,14 @@ def session_ids(conn: psycopg.Connection) -> set[str]:
 def test_dry_run_counts_and_changes_nothing(conn: psycopg.Connection, prune_dsn: str) -> None:
     old, _ = seed_mix(conn)
     before = snapshot(conn)
+    started = int(time.time())  # the cutoff counts from the run, not from when this module was imported
     result = run_prune(prune_dsn, "--older-than", "90d", "--dry-run")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["dry_run"] is True and summary["complete"] is True
     assert summary["would_delete"] == {"sessions": len(old), "runs": 2 * len(old)}
     assert summary["databases"] == {"default": {"sessions": 9, "runs": 18}}
-    assert abs(summary["cutoff"] - (NOW - 90 * DAY)) < 120
+    assert abs(summary["cutoff"] - (started - 90 * DAY)) < 120
     assert snapshot(conn) == before
 
 

@@ -46,23 +46,43 @@ _TS = '"created_at":"2026-11-24T18:39:29Z","updated_at":"2026-11-24T18:40:29Z"'
 
 FIXES = {
     # multimodal first user message: text parts joined (chat_history keeps the list, as AgentOS does)
-    "list:multimodal-sess": '{"session_id":"multimodal-sess","session_name":"Describe",' + _TS + ',"session_type":"agent","agent_id":"a"}',
-    "detail:multimodal-sess": '{"agent_session_id":"multimodal-sess","session_id":"multimodal-sess","session_name":"Describe","agent_id":"a","chat_history":[{"id":"x1","content":[{"text":"Describe","type":"text"},{"type":"image_url","image_url":{"url":"u"}}],"from_history":false,"stop_after_tool_call":false,"role":"user","created_at":1795545569}],' + _TS + "}",
-    "runs:multimodal-sess": '[{"run_id":"mm","parent_run_id":"","agent_id":"a","user_id":"","run_input":"Describe","content":"","run_response_format":"text","reasoning_content":"","reasoning_steps":[],"metrics":{},"messages":[{"id":"x1","role":"user","content":[{"text":"Describe","type":"text"},{"type":"image_url","image_url":{"url":"u"}}],"created_at":1795545569}],"created_at":"2026-11-24T18:39:29Z","references":[],"reasoning_messages":[],"images":[],"videos":[],"audio":[],"files":[],' + _EMPTY_MEDIA + "}]",
+    "list:multimodal-sess": '{"session_id":"multimodal-sess","session_name":"Describe",'
+    + _TS
+    + ',"session_type":"agent","agent_id":"a"}',
+    "detail:multimodal-sess": '{"agent_session_id":"multimodal-sess","session_id":"multimodal-sess","session_name":"Describe","agent_id":"a","chat_history":[{"id":"x1","content":[{"text":"Describe","type":"text"},{"type":"image_url","image_url":{"url":"u"}}],"from_history":false,"stop_after_tool_call":false,"role":"user","created_at":1795545569}],'
+    + _TS
+    + "}",
+    "runs:multimodal-sess": '[{"run_id":"mm","parent_run_id":"","agent_id":"a","user_id":"","run_input":"Describe","content":"","run_response_format":"text","reasoning_content":"","reasoning_steps":[],"metrics":{},"messages":[{"id":"x1","role":"user","content":[{"text":"Describe","type":"text"},{"type":"image_url","image_url":{"url":"u"}}],"created_at":1795545569}],"created_at":"2026-11-24T18:39:29Z","references":[],"reasoning_messages":[],"images":[],"videos":[],"audio":[],"files":[],'
+    + _EMPTY_MEDIA
+    + "}]",
     "previews:multimodal-sess": '[{"run_id":"mm","parent_run_id":"","agent_id":"a","user_id":"","run_input":"Describe","content_preview":"","created_at":"2026-11-24T18:39:29Z"}]',
     # content of other types: json.dumps(value, default=str)
-    "list:odd-sess": '{"session_id":"odd-sess","session_name":"{\\"k\\": 1}",' + _TS + ',"session_type":"agent","agent_id":"a"}',
-    "detail:odd-sess": '{"agent_session_id":"odd-sess","session_id":"odd-sess","session_name":"{\\"k\\": 1}","agent_id":"a","chat_history":[{"id":"o1","content":"{\\"k\\": 1}","from_history":false,"stop_after_tool_call":false,"role":"user","created_at":1795545569}],' + _TS + "}",
-    "runs:odd-sess": '[{"run_id":"odd","parent_run_id":"","agent_id":"a","user_id":"","run_input":"q","content":"42","run_response_format":"text","reasoning_content":"","reasoning_steps":[],"metrics":{},"messages":[{"id":"o1","role":"user","content":{"k":1},"created_at":1795545569}],"created_at":"2026-11-24T18:39:29Z","references":[],"reasoning_messages":[],"images":[],"videos":[],"audio":[],"files":[],' + _EMPTY_MEDIA + "}]",
+    "list:odd-sess": '{"session_id":"odd-sess","session_name":"{\\"k\\": 1}",'
+    + _TS
+    + ',"session_type":"agent","agent_id":"a"}',
+    "detail:odd-sess": '{"agent_session_id":"odd-sess","session_id":"odd-sess","session_name":"{\\"k\\": 1}","agent_id":"a","chat_history":[{"id":"o1","content":"{\\"k\\": 1}","from_history":false,"stop_after_tool_call":false,"role":"user","created_at":1795545569}],'
+    + _TS
+    + "}",
+    "runs:odd-sess": '[{"run_id":"odd","parent_run_id":"","agent_id":"a","user_id":"","run_input":"q","content":"42","run_response_format":"text","reasoning_content":"","reasoning_steps":[],"metrics":{},"messages":[{"id":"o1","role":"user","content":{"k":1},"created_at":1795545569}],"created_at":"2026-11-24T18:39:29Z","references":[],"reasoning_messages":[],"images":[],"videos":[],"audio":[],"files":[],'
+    + _EMPTY_MEDIA
+    + "}]",
     "previews:odd-sess": '[{"run_id":"odd","parent_run_id":"","agent_id":"a","user_id":"","run_input":"q","content_preview":"42","created_at":"2026-11-24T18:39:29Z"}]',
     # a stored summary with unknown keys: the known keys, normalized
-    "detail:badsum-sess": '{"session_id":"badsum-sess","session_name":"","team_id":"t","session_summary":{"summary":"S","topics":["x"],"updated_at":"2025-10-21T14:30:00+00:00"},"chat_history":[],' + _TS + "}",
+    "detail:badsum-sess": '{"session_id":"badsum-sess","session_name":"","team_id":"t","session_summary":{"summary":"S","topics":["x"],"updated_at":"2025-10-21T14:30:00+00:00"},"chat_history":[],'
+    + _TS
+    + "}",
     # workflow name derivation with workflow_data NULL: no name
-    "list:wf-nulldata": '{"session_id":"wf-nulldata","session_name":"",' + _TS + ',"session_type":"workflow","workflow_id":"wf"}',
+    "list:wf-nulldata": '{"session_id":"wf-nulldata","session_name":"",'
+    + _TS
+    + ',"session_type":"workflow","workflow_id":"wf"}',
     # session_metrics stored as null: no metrics, no total_tokens
-    "detail:nullmetrics-sess": '{"session_id":"nullmetrics-sess","session_name":"","team_id":"t","session_state":{"a":1},"chat_history":[],' + _TS + "}",
+    "detail:nullmetrics-sess": '{"session_id":"nullmetrics-sess","session_name":"","team_id":"t","session_state":{"a":1},"chat_history":[],'
+    + _TS
+    + "}",
     # a null media list in the run input counts as empty
-    "runs:nullmedia-sess": '[{"run_id":"nm","parent_run_id":"","team_id":"t","content":"","reasoning_content":"","reasoning_steps":[],"run_input":"hi","run_response_format":"text","metrics":{},"created_at":"2026-11-24T18:39:29Z","references":[],"reasoning_messages":[],' + _EMPTY_MEDIA + ',"images":[],"videos":[],"audio":[],"files":[]}]',
+    "runs:nullmedia-sess": '[{"run_id":"nm","parent_run_id":"","team_id":"t","content":"","reasoning_content":"","reasoning_steps":[],"run_input":"hi","run_response_format":"text","metrics":{},"created_at":"2026-11-24T18:39:29Z","references":[],"reasoning_messages":[],'
+    + _EMPTY_MEDIA
+    + ',"images":[],"videos":[],"audio":[],"files":[]}]',
     "previews:nullmedia-sess": '[{"run_id":"nm","parent_run_id":"","team_id":"t","run_input":"hi","content_preview":"","created_at":"2026-11-24T18:39:29Z"}]',
 }
 
@@ -91,16 +111,42 @@ def test_rendering_never_mutates_the_row():
 
 
 def _row(runs, **columns):
-    base = {"session_id": "s1", "session_type": "agent", "agent_id": "a", "team_id": None, "workflow_id": None, "user_id": None,
-            "session_data": None, "agent_data": None, "team_data": None, "workflow_data": None, "metadata": None, "summary": None,
-            "created_at": 1000, "updated_at": 2000, "runs": runs}
+    base = {
+        "session_id": "s1",
+        "session_type": "agent",
+        "agent_id": "a",
+        "team_id": None,
+        "workflow_id": None,
+        "user_id": None,
+        "session_data": None,
+        "agent_data": None,
+        "team_data": None,
+        "workflow_data": None,
+        "metadata": None,
+        "summary": None,
+        "created_at": 1000,
+        "updated_at": 2000,
+        "runs": runs,
+    }
     base.update(columns)
     return base
 
 
 def test_missing_message_id_is_stable_uuid5_of_session_run_and_index():
-    row = _row([{"run_id": "r1", "agent_id": "a", "created_at": 1500, "messages": [
-        {"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo", "id": None}]}])
+    row = _row(
+        [
+            {
+                "run_id": "r1",
+                "agent_id": "a",
+                "created_at": 1500,
+                "messages": [
+                    {"role": "system", "content": "sys"},
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "yo", "id": None},
+                ],
+            }
+        ]
+    )
     first = render.session_detail(row)["chat_history"]
     second = render.session_detail(row)["chat_history"]
     assert first == second
@@ -109,14 +155,35 @@ def test_missing_message_id_is_stable_uuid5_of_session_run_and_index():
 
 
 def test_missing_created_at_falls_back_to_session_then_zero():
-    runs = [{"run_id": "r1", "agent_id": "a", "created_at": "2025-01-01T00:00:00Z", "messages": [{"id": "m", "role": "user", "content": "x"}]}]
+    runs = [
+        {
+            "run_id": "r1",
+            "agent_id": "a",
+            "created_at": "2025-01-01T00:00:00Z",
+            "messages": [{"id": "m", "role": "user", "content": "x"}],
+        }
+    ]
     assert render.session_detail(_row(runs))["chat_history"][0]["created_at"] == 1000
     assert render.session_detail(_row(runs, created_at=None))["chat_history"][0]["created_at"] == 0
 
 
 def test_media_without_id_gets_a_stable_id():
-    runs = [{"run_id": "r1", "agent_id": "a", "created_at": 5, "messages": [
-        {"id": "m", "role": "user", "content": "x", "images": [{"url": "https://x/a.png"}], "audio_output": {"content": "AAAA"}}]}]
+    runs = [
+        {
+            "run_id": "r1",
+            "agent_id": "a",
+            "created_at": 5,
+            "messages": [
+                {
+                    "id": "m",
+                    "role": "user",
+                    "content": "x",
+                    "images": [{"url": "https://x/a.png"}],
+                    "audio_output": {"content": "AAAA"},
+                }
+            ],
+        }
+    ]
     message = render.session_detail(_row(runs))["chat_history"][0]
     assert message["images"] == [{"id": str(uuid5(ID_NAMESPACE, "s1:r1:0:images:0")), "url": "https://x/a.png"}]
     assert message["audio_output"]["id"] == str(uuid5(ID_NAMESPACE, "s1:r1:0:audio_output:0"))
@@ -133,7 +200,10 @@ def test_workflow_null_timestamps_are_the_current_time(monkeypatch):
 
 
 def test_non_numeric_run_created_at_is_kept_by_the_window():
-    runs = [{"run_id": "iso", "agent_id": "a", "created_at": "2025-01-01T00:00:00Z"}, {"run_id": "old", "agent_id": "a", "created_at": 5}]
+    runs = [
+        {"run_id": "iso", "agent_id": "a", "created_at": "2025-01-01T00:00:00Z"},
+        {"run_id": "old", "agent_id": "a", "created_at": 5},
+    ]
     assert [r["run_id"] for r in render.session_runs(_row(runs), None, 10, None)] == ["iso"]
 
 
@@ -180,7 +250,17 @@ def test_pydantic_style_coercions():
     from session_svc.render.values import as_bool, as_int
 
     assert [as_int(v) for v in (None, 3, True, 3.0, "4", " 5 ", "6.0", 3.5, "x")] == [None, 3, 1, 3, 4, 5, 6, 3.5, "x"]
-    assert [as_bool(v, False) for v in (True, 0, 1, 1.0, "yes", "F", None, 2, "maybe")] == [True, False, True, True, True, False, False, False, False]
+    assert [as_bool(v, False) for v in (True, 0, 1, 1.0, "yes", "F", None, 2, "maybe")] == [
+        True,
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_text_rule():
@@ -193,11 +273,20 @@ def test_text_rule():
 
 
 def test_dumps_matches_fastapi_encoding():
-    body = {"name": "Café ☕", "big": 2**70, "neg": -(2**64), "nested": [{"x": 2**64 - 1}], "f": [1e20, 1.5e-7, 0.00001, 1.0]}
-    assert render.dumps(body) == (
-        '{"name":"Café ☕","big":1180591620717411303424,"neg":-18446744073709551616,'
-        '"nested":[{"x":18446744073709551615}],"f":[1e+20,1.5e-7,0.00001,1.0]}'
-    ).encode()
+    body = {
+        "name": "Café ☕",
+        "big": 2**70,
+        "neg": -(2**64),
+        "nested": [{"x": 2**64 - 1}],
+        "f": [1e20, 1.5e-7, 0.00001, 1.0],
+    }
+    assert (
+        render.dumps(body)
+        == (
+            '{"name":"Café ☕","big":1180591620717411303424,"neg":-18446744073709551616,'
+            '"nested":[{"x":18446744073709551615}],"f":[1e+20,1.5e-7,0.00001,1.0]}'
+        ).encode()
+    )
     assert json.loads(render.dumps({"zz": None, "ctl": "\x01\n"})) == {"zz": None, "ctl": "\x01\n"}
 
 

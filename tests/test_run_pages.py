@@ -46,7 +46,13 @@ def seeded(db: psycopg.Connection) -> psycopg.Connection:
         insert_run(db, "s7", _run(i), i)
     insert_session(db, "empty", agent_id="a")
     insert_session(db, "team", session_type="team", team_id="t", agent_id=None)
-    for i, run in enumerate([_run(0, run_id="t00", agent_id=None, team_id="t"), {"run_id": "orphan", "created_at": T0}, _run(2, run_id="member")]):
+    for i, run in enumerate(
+        [
+            _run(0, run_id="t00", agent_id=None, team_id="t"),
+            {"run_id": "orphan", "created_at": T0},
+            _run(2, run_id="member"),
+        ]
+    ):
         insert_run(db, "team", run, i)
     return db
 
@@ -65,8 +71,16 @@ def pages(client: TestClient, route: str, session_id: str, query: str, limit: in
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize(
     "query",
-    ["", "created_after=1795545589", "created_before=1795545609", "created_after=1795545579&created_before=1795545619",
-     "status=completed", "status=ERROR&status=completed&created_after=1795545580", "type=team", "created_after=99999999999"],
+    [
+        "",
+        "created_after=1795545589",
+        "created_before=1795545609",
+        "created_after=1795545579&created_before=1795545619",
+        "status=completed",
+        "status=ERROR&status=completed&created_after=1795545580",
+        "type=team",
+        "created_after=99999999999",
+    ],
 )
 def test_pages_are_slices_of_the_bare_array(client, seeded, route, query):
     bare = client.get(f"/sessions/s7/{route}?{query}")
@@ -91,7 +105,10 @@ def test_page_envelope_and_last_page(client, seeded):
     assert body["data"] == bare[6:]
     # past the last page: an empty page, the same totals
     past = client.get("/sessions/s7/runs?limit=3&page=9").json()
-    assert past == {"data": [], "meta": {"page": 9, "limit": 3, "total_pages": 3, "total_count": 7, "search_time_ms": 0.0}}
+    assert past == {
+        "data": [],
+        "meta": {"page": 9, "limit": 3, "total_pages": 3, "total_count": 7, "search_time_ms": 0.0},
+    }
 
 
 def test_defaults_when_only_one_parameter_is_given(client, seeded):
@@ -104,7 +121,10 @@ def test_defaults_when_only_one_parameter_is_given(client, seeded):
 @pytest.mark.parametrize("route", ROUTES)
 def test_empty_session(client, seeded, route):
     body = client.get(f"/sessions/empty/{route}?limit=10").json()
-    assert body == {"data": [], "meta": {"page": 1, "limit": 10, "total_pages": 0, "total_count": 0, "search_time_ms": 0.0}}
+    assert body == {
+        "data": [],
+        "meta": {"page": 1, "limit": 10, "total_pages": 0, "total_count": 0, "search_time_ms": 0.0},
+    }
     assert client.get(f"/sessions/empty/{route}").json() == []
 
 
@@ -128,8 +148,18 @@ def test_missing_session_user_filter_and_bad_status(client, seeded):
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "page=0", "limit=-1", "page=-3", "limit=x", "page=1.5", "limit=9223372036854775808",
-     "limit=2&page=4611686018427387905", "limit=0&page=0", "limit=&page="],
+    [
+        "limit=0",
+        "page=0",
+        "limit=-1",
+        "page=-3",
+        "limit=x",
+        "page=1.5",
+        "limit=9223372036854775808",
+        "limit=2&page=4611686018427387905",
+        "limit=0&page=0",
+        "limit=&page=",
+    ],
 )
 def test_bad_values_are_the_same_422s_as_the_session_list(client, seeded, query):
     answer = client.get(f"/sessions/s7/runs?{query}")

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from session_svc.db import queries
+from session_svc.db import statements
 from session_svc.db.migrate import migrate_database
 from session_svc.db.sessions import _page_slots
 from session_svc.settings import DatabaseConfig, load_settings
@@ -46,8 +46,8 @@ def trgm_dsn(pg_server_dsn: str) -> str:
 def page_statement(dsn: str) -> sql.Composed:
     """The list statement the service runs for `?session_name=` (default sort, no other filter)."""
     variant = (False, None, False, True, False, "created_at", True, None)
-    return queries.compose(
-        "sessions_page",
+    return statements.compose(
+        "list_sessions",
         sessions=sql.Identifier("ai", "agno_sessions"),
         runs=sql.Identifier("ai", "agno_runs"),
         legacy_runs=sql.SQL("NULL::jsonb"),

@@ -15,9 +15,9 @@ import json
 import time
 
 import pytest
+from fastapi_validation_cases import CASES
 from starlette.requests import Request
 
-from fastapi_validation_cases import CASES
 from session_svc import validation as v
 from session_svc.errors import HTTPError, RequestValidationError, ServiceError
 from session_svc.schemas import (
@@ -50,76 +50,138 @@ INT64_MAX = 2**63 - 1
 # non-finite floats and lone surrogates (AgentOS: 500), PATCH summary checked (AgentOS: 500), kept
 # values deeper than MAX_VALUE_DEPTH (400), and echoes FastAPI fails to render (NaN, bad UTF-8: 500).
 DELIBERATE = {
-    ('list', 'limit=99999999999999999999', None, None): (422, (('less_than_equal', ('query', 'limit')),)),
-    ('list', 'limit=9223372036854775808', None, None): (422, (('less_than_equal', ('query', 'limit')),)),
-    ('list', 'limit=1111111111111111111_1', None, None): (422, (('less_than_equal', ('query', 'limit')),)),
-    ('list', 'page=0', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=-1', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=-0', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=99999999999999999999', None, None): (422, (('less_than_equal', ('query', 'page')),)),
-    ('list', 'page=-99999999999999999999', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=9223372036854775807', None, None): (422, (('less_than_equal', ('query', 'page')),)),
-    ('list', 'page=9223372036854775808', None, None): (422, (('less_than_equal', ('query', 'page')),)),
-    ('list', 'page=1111111111111111111_1', None, None): (422, (('less_than_equal', ('query', 'page')),)),
-    ('list', 'page=-1.0', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=0.0', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=0-5', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=00-5', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'page=%09-0_1.000%0A', None, None): (422, (('greater_than_equal', ('query', 'page')),)),
-    ('list', 'limit=0&page=-1&type=x&sort_order=ASC', None, None): (422, (('enum', ('query', 'type')), ('greater_than_equal', ('query', 'limit')), ('greater_than_equal', ('query', 'page')), ('enum', ('query', 'sort_order')))),
-    ('create', '', 'application/json', b'NaN'): (422, (('model_attributes_type', ('body',)),)),
-    ('update', '', 'application/json', b'NaN'): (422, (('model_attributes_type', ('body',)),)),
-    ('create', '', 'application/json', b'Infinity'): (422, (('model_attributes_type', ('body',)),)),
-    ('update', '', 'application/json', b'Infinity'): (422, (('model_attributes_type', ('body',)),)),
-    ('create', '', 'application/json', b'-Infinity'): (422, (('model_attributes_type', ('body',)),)),
-    ('update', '', 'application/json', b'-Infinity'): (422, (('model_attributes_type', ('body',)),)),
-    ('create', '', 'application/json', b'1e999'): (422, (('model_attributes_type', ('body',)),)),
-    ('update', '', 'application/json', b'1e999'): (422, (('model_attributes_type', ('body',)),)),
-    ('create', '', 'text/plain', b'"\xff"'): (422, (('model_attributes_type', ('body',)),)),
-    ('create', '', None, b'\xff'): (422, (('model_attributes_type', ('body',)),)),
-    ('update', '', 'text/plain', b'"\xff"'): (422, (('model_attributes_type', ('body',)),)),
-    ('update', '', None, b'\xff'): (422, (('model_attributes_type', ('body',)),)),
-    ('delete_many', '', 'text/plain', b'"\xff"'): (422, (('model_attributes_type', ('body',)),)),
-    ('delete_many', '', None, b'\xff'): (422, (('model_attributes_type', ('body',)),)),
-    ('create', '', 'application/json', b'{"session_id":1E400}'): (422, (('string_type', ('body', 'session_id')),)),
-    ('create', '', 'application/json', b'{"session_name":1E400}'): (422, (('string_type', ('body', 'session_name')),)),
-    ('create', '', 'application/json', b'{"user_id":1E400}'): (422, (('string_type', ('body', 'user_id')),)),
-    ('create', '', 'application/json', b'{"agent_id":1E400}'): (422, (('string_type', ('body', 'agent_id')),)),
-    ('create', '', 'application/json', b'{"team_id":1E400}'): (422, (('string_type', ('body', 'team_id')),)),
-    ('create', '', 'application/json', b'{"workflow_id":1E400}'): (422, (('string_type', ('body', 'workflow_id')),)),
-    ('create', '', 'application/json', b'{"session_state":1E400}'): (422, (('dict_type', ('body', 'session_state')),)),
-    ('create', '', 'application/json', b'{"metadata":1E400}'): (422, (('dict_type', ('body', 'metadata')),)),
-    ('update', '', 'application/json', b'{"session_name":1E400}'): (422, (('string_type', ('body', 'session_name')),)),
-    ('update', '', 'application/json', b'{"session_state":1E400}'): (422, (('dict_type', ('body', 'session_state')),)),
-    ('update', '', 'application/json', b'{"metadata":1E400}'): (422, (('dict_type', ('body', 'metadata')),)),
-    ('update', '', 'application/json', b'{"summary":{}}'): (422, (('missing', ('body', 'summary', 'summary')),)),
-    ('update', '', 'application/json', b'{"summary":{"k":1}}'): (422, (('missing', ('body', 'summary', 'summary')), ('extra_forbidden', ('body', 'summary', 'k')))),
-    ('update', '', 'application/json', b'{"summary":1E400}'): (422, (('dict_type', ('body', 'summary')),)),
-    ('rename', '', 'application/json', b'{"session_name":1E400}'): (422, (('string_type', ('body', 'session_name')),)),
-    ('delete_many', '', 'application/json', b'{"session_ids":1E400,"session_types":["agent"]}'): (422, (('list_type', ('body', 'session_ids')),)),
-    ('delete_many', '', 'application/json', b'{"session_ids":["a"],"session_types":1E400}'): (422, (('list_type', ('body', 'session_types')),)),
-    ('delete_many', '', 'application/json', b'{"session_ids":[1E400],"session_types":["agent"]}'): (422, (('string_type', ('body', 'session_ids', 0)),)),
-    ('delete_many', '', 'application/json', b'{"session_ids":["a"],"session_types":[1E400]}'): (422, (('enum', ('body', 'session_types', 0)),)),
-    ('create', '', 'application/json', b'{"session_state":{"a":NaN}}'): (422, (('finite_number', ('body', 'session_state', 'a')),)),
-    ('create', '', 'application/json', b'{"session_state":{"a":Infinity}}'): (422, (('finite_number', ('body', 'session_state', 'a')),)),
-    ('create', '', 'application/json', b'{"session_state":{"a":-Infinity}}'): (422, (('finite_number', ('body', 'session_state', 'a')),)),
-    ('create', '', 'application/json', b'{"session_state":{"a":1e999}}'): (422, (('finite_number', ('body', 'session_state', 'a')),)),
-    ('create', '', 'application/json', b'{"session_state":[NaN]}'): (422, (('dict_type', ('body', 'session_state')),)),
-    ('create', '', 'application/json', b'{"session_name":NaN}'): (422, (('string_type', ('body', 'session_name')),)),
-    ('create', '', 'application/json', b'{"session_name":1e999}'): (422, (('string_type', ('body', 'session_name')),)),
-    ('create', '', 'application/json', b'{"session_id":"\\ud800"}'): (422, (('string_unicode', ('body', 'session_id')),)),
-    ('create', '', 'application/json', b'{"session_id":"\\udc00x"}'): (422, (('string_unicode', ('body', 'session_id')),)),
-    ('create', '', 'application/json', b'{"session_state":{"\\ud800":1}}'): (422, (('string_unicode', ('body', 'session_state', '\\ud800')),)),
-    ('create', '', 'application/json', b'{"session_state":{"k":"\\ud800"}}'): (422, (('string_unicode', ('body', 'session_state', 'k')),)),
-    ('create', '', 'application/json', b'{"session_name":["\\ud800"]}'): (422, (('string_type', ('body', 'session_name')),)),
-    ('update', '', 'application/json', b'{"summary":{"x":1}}'): (422, (('missing', ('body', 'summary', 'summary')), ('extra_forbidden', ('body', 'summary', 'x')))),
-    ('update', '', 'application/json', b'{"summary":{"summary":"s","updated_at":"bogus"}}'): (422, (('datetime_parsing', ('body', 'summary', 'updated_at')),)),
+    ("list", "limit=99999999999999999999", None, None): (422, (("less_than_equal", ("query", "limit")),)),
+    ("list", "limit=9223372036854775808", None, None): (422, (("less_than_equal", ("query", "limit")),)),
+    ("list", "limit=1111111111111111111_1", None, None): (422, (("less_than_equal", ("query", "limit")),)),
+    ("list", "page=0", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=-1", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=-0", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=99999999999999999999", None, None): (422, (("less_than_equal", ("query", "page")),)),
+    ("list", "page=-99999999999999999999", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=9223372036854775807", None, None): (422, (("less_than_equal", ("query", "page")),)),
+    ("list", "page=9223372036854775808", None, None): (422, (("less_than_equal", ("query", "page")),)),
+    ("list", "page=1111111111111111111_1", None, None): (422, (("less_than_equal", ("query", "page")),)),
+    ("list", "page=-1.0", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=0.0", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=0-5", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=00-5", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "page=%09-0_1.000%0A", None, None): (422, (("greater_than_equal", ("query", "page")),)),
+    ("list", "limit=0&page=-1&type=x&sort_order=ASC", None, None): (
+        422,
+        (
+            ("enum", ("query", "type")),
+            ("greater_than_equal", ("query", "limit")),
+            ("greater_than_equal", ("query", "page")),
+            ("enum", ("query", "sort_order")),
+        ),
+    ),
+    ("create", "", "application/json", b"NaN"): (422, (("model_attributes_type", ("body",)),)),
+    ("update", "", "application/json", b"NaN"): (422, (("model_attributes_type", ("body",)),)),
+    ("create", "", "application/json", b"Infinity"): (422, (("model_attributes_type", ("body",)),)),
+    ("update", "", "application/json", b"Infinity"): (422, (("model_attributes_type", ("body",)),)),
+    ("create", "", "application/json", b"-Infinity"): (422, (("model_attributes_type", ("body",)),)),
+    ("update", "", "application/json", b"-Infinity"): (422, (("model_attributes_type", ("body",)),)),
+    ("create", "", "application/json", b"1e999"): (422, (("model_attributes_type", ("body",)),)),
+    ("update", "", "application/json", b"1e999"): (422, (("model_attributes_type", ("body",)),)),
+    ("create", "", "text/plain", b'"\xff"'): (422, (("model_attributes_type", ("body",)),)),
+    ("create", "", None, b"\xff"): (422, (("model_attributes_type", ("body",)),)),
+    ("update", "", "text/plain", b'"\xff"'): (422, (("model_attributes_type", ("body",)),)),
+    ("update", "", None, b"\xff"): (422, (("model_attributes_type", ("body",)),)),
+    ("delete_many", "", "text/plain", b'"\xff"'): (422, (("model_attributes_type", ("body",)),)),
+    ("delete_many", "", None, b"\xff"): (422, (("model_attributes_type", ("body",)),)),
+    ("create", "", "application/json", b'{"session_id":1E400}'): (422, (("string_type", ("body", "session_id")),)),
+    ("create", "", "application/json", b'{"session_name":1E400}'): (422, (("string_type", ("body", "session_name")),)),
+    ("create", "", "application/json", b'{"user_id":1E400}'): (422, (("string_type", ("body", "user_id")),)),
+    ("create", "", "application/json", b'{"agent_id":1E400}'): (422, (("string_type", ("body", "agent_id")),)),
+    ("create", "", "application/json", b'{"team_id":1E400}'): (422, (("string_type", ("body", "team_id")),)),
+    ("create", "", "application/json", b'{"workflow_id":1E400}'): (422, (("string_type", ("body", "workflow_id")),)),
+    ("create", "", "application/json", b'{"session_state":1E400}'): (422, (("dict_type", ("body", "session_state")),)),
+    ("create", "", "application/json", b'{"metadata":1E400}'): (422, (("dict_type", ("body", "metadata")),)),
+    ("update", "", "application/json", b'{"session_name":1E400}'): (422, (("string_type", ("body", "session_name")),)),
+    ("update", "", "application/json", b'{"session_state":1E400}'): (422, (("dict_type", ("body", "session_state")),)),
+    ("update", "", "application/json", b'{"metadata":1E400}'): (422, (("dict_type", ("body", "metadata")),)),
+    ("update", "", "application/json", b'{"summary":{}}'): (422, (("missing", ("body", "summary", "summary")),)),
+    ("update", "", "application/json", b'{"summary":{"k":1}}'): (
+        422,
+        (("missing", ("body", "summary", "summary")), ("extra_forbidden", ("body", "summary", "k"))),
+    ),
+    ("update", "", "application/json", b'{"summary":1E400}'): (422, (("dict_type", ("body", "summary")),)),
+    ("rename", "", "application/json", b'{"session_name":1E400}'): (422, (("string_type", ("body", "session_name")),)),
+    ("delete_many", "", "application/json", b'{"session_ids":1E400,"session_types":["agent"]}'): (
+        422,
+        (("list_type", ("body", "session_ids")),),
+    ),
+    ("delete_many", "", "application/json", b'{"session_ids":["a"],"session_types":1E400}'): (
+        422,
+        (("list_type", ("body", "session_types")),),
+    ),
+    ("delete_many", "", "application/json", b'{"session_ids":[1E400],"session_types":["agent"]}'): (
+        422,
+        (("string_type", ("body", "session_ids", 0)),),
+    ),
+    ("delete_many", "", "application/json", b'{"session_ids":["a"],"session_types":[1E400]}'): (
+        422,
+        (("enum", ("body", "session_types", 0)),),
+    ),
+    ("create", "", "application/json", b'{"session_state":{"a":NaN}}'): (
+        422,
+        (("finite_number", ("body", "session_state", "a")),),
+    ),
+    ("create", "", "application/json", b'{"session_state":{"a":Infinity}}'): (
+        422,
+        (("finite_number", ("body", "session_state", "a")),),
+    ),
+    ("create", "", "application/json", b'{"session_state":{"a":-Infinity}}'): (
+        422,
+        (("finite_number", ("body", "session_state", "a")),),
+    ),
+    ("create", "", "application/json", b'{"session_state":{"a":1e999}}'): (
+        422,
+        (("finite_number", ("body", "session_state", "a")),),
+    ),
+    ("create", "", "application/json", b'{"session_state":[NaN]}'): (422, (("dict_type", ("body", "session_state")),)),
+    ("create", "", "application/json", b'{"session_name":NaN}'): (422, (("string_type", ("body", "session_name")),)),
+    ("create", "", "application/json", b'{"session_name":1e999}'): (422, (("string_type", ("body", "session_name")),)),
+    ("create", "", "application/json", b'{"session_id":"\\ud800"}'): (
+        422,
+        (("string_unicode", ("body", "session_id")),),
+    ),
+    ("create", "", "application/json", b'{"session_id":"\\udc00x"}'): (
+        422,
+        (("string_unicode", ("body", "session_id")),),
+    ),
+    ("create", "", "application/json", b'{"session_state":{"\\ud800":1}}'): (
+        422,
+        (("string_unicode", ("body", "session_state", "\\ud800")),),
+    ),
+    ("create", "", "application/json", b'{"session_state":{"k":"\\ud800"}}'): (
+        422,
+        (("string_unicode", ("body", "session_state", "k")),),
+    ),
+    ("create", "", "application/json", b'{"session_name":["\\ud800"]}'): (
+        422,
+        (("string_type", ("body", "session_name")),),
+    ),
+    ("update", "", "application/json", b'{"summary":{"x":1}}'): (
+        422,
+        (("missing", ("body", "summary", "summary")), ("extra_forbidden", ("body", "summary", "x"))),
+    ),
+    ("update", "", "application/json", b'{"summary":{"summary":"s","updated_at":"bogus"}}'): (
+        422,
+        (("datetime_parsing", ("body", "summary", "updated_at")),),
+    ),
     ("list", "limit=" + "1" * 4300, None, None): (422, (("less_than_equal", ("query", "limit")),)),
     ("list", "limit=%20" + "1" * 4300, None, None): (422, (("less_than_equal", ("query", "limit")),)),
     ("list", "page=" + "1" * 4300, None, None): (422, (("less_than_equal", ("query", "page")),)),
     ("list", "page=%20" + "1" * 4300, None, None): (422, (("less_than_equal", ("query", "page")),)),
-    ("create", "", JSON, b'{"session_state":' + b'{"a":' * 300 + b"1" + b"}" * 300 + b"}"): (400, "There was an error parsing the body"),
-    ("create", "", JSON, b'{"session_state":' + b"[" * 900 + b"]" * 900 + b"}"): (400, "There was an error parsing the body"),
+    ("create", "", JSON, b'{"session_state":' + b'{"a":' * 300 + b"1" + b"}" * 300 + b"}"): (
+        400,
+        "There was an error parsing the body",
+    ),
+    ("create", "", JSON, b'{"session_state":' + b"[" * 900 + b"]" * 900 + b"}"): (
+        400,
+        "There was an error parsing the body",
+    ),
 }
 
 
@@ -189,8 +251,16 @@ def test_fastapi_answer_replayed(case):
 
 def test_defaults_of_every_route():
     assert run("list")[1][0] == ListSessionsQuery(
-        session_type=None, component_id=None, user_id=None, session_name=None, limit=20, page=1,
-        sort_by="created_at", sort_order="desc", db_id=None, table=None,
+        session_type=None,
+        component_id=None,
+        user_id=None,
+        session_name=None,
+        limit=20,
+        page=1,
+        sort_by="created_at",
+        sort_order="desc",
+        db_id=None,
+        table=None,
     )
     query, body = run("create")[1]
     assert (query.session_type, query.db_id) == ("agent", None)
@@ -205,9 +275,20 @@ def test_defaults_of_every_route():
 
 @pytest.mark.parametrize(
     "raw, value",
-    [("7", 7), ("+5", 5), (" 5 ", 5), ("%C2%A07", 7), ("5_0", 50), ("1.00", 1), ("00012", 12),
-     ("0-5", -5), ("0__7", 7), ("%09-0_1.000%0A", -1), ("99999999999999999999", 99999999999999999999),
-     ("-" + "9" * 30, -int("9" * 30))],
+    [
+        ("7", 7),
+        ("+5", 5),
+        (" 5 ", 5),
+        ("%C2%A07", 7),
+        ("5_0", 50),
+        ("1.00", 1),
+        ("00012", 12),
+        ("0-5", -5),
+        ("0__7", 7),
+        ("%09-0_1.000%0A", -1),
+        ("99999999999999999999", 99999999999999999999),
+        ("-" + "9" * 30, -int("9" * 30)),
+    ],
 )
 def test_int_parameters_parse_like_pydantic(raw, value):
     # created_after has no bounds: pydantic's lax str -> int, quirks included ("0-5" is -5).
@@ -258,14 +339,20 @@ def test_query_parameters_accepted_as_mapping_string_or_bytes():
 
 
 def test_bodies_parse_into_structs():
-    query, body = run("create", "type=team&db_id=d", b'{"session_id":"s","session_state":{"k":[1,2.5,null]},'
-                      b'"metadata":{"m":1},"team_id":"t","unknown":[1],"user_id":null}')[1]
+    query, body = run(
+        "create",
+        "type=team&db_id=d",
+        b'{"session_id":"s","session_state":{"k":[1,2.5,null]},'
+        b'"metadata":{"m":1},"team_id":"t","unknown":[1],"user_id":null}',
+    )[1]
     assert query.session_type == "team"
-    assert body == CreateSessionRequest(session_id="s", session_state={"k": [1, 2.5, None]}, metadata={"m": 1},
-                                        team_id="t")
+    assert body == CreateSessionRequest(
+        session_id="s", session_state={"k": [1, 2.5, None]}, metadata={"m": 1}, team_id="t"
+    )
     assert run("update", body=b"{}")[1][1] == UpdateSessionRequest()
-    assert run("delete_many", body=b'{"session_ids":["a","b"],"session_types":["agent","team"]}')[1][1] == \
-        DeleteSessionRequest(session_ids=["a", "b"], session_types=["agent", "team"])
+    assert run("delete_many", body=b'{"session_ids":["a","b"],"session_types":["agent","team"]}')[1][
+        1
+    ] == DeleteSessionRequest(session_ids=["a", "b"], session_types=["agent", "team"])
     assert run("rename", body=b'{"session_name":"N","extra":1}')[1][1] == RenameSessionRequest(session_name="N")
 
 
@@ -301,8 +388,15 @@ def test_query_errors_follow_declaration_order_then_body_errors():
 
 def test_invalid_json_hides_query_errors():
     detail = errors_of("update", "type=bogus", b'{"a":1')
-    assert detail == [{"type": "json_invalid", "loc": ["body", 6], "msg": "JSON decode error", "input": {},
-                       "ctx": {"error": "Expecting \',\' delimiter"}}]
+    assert detail == [
+        {
+            "type": "json_invalid",
+            "loc": ["body", 6],
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": "Expecting ',' delimiter"},
+        }
+    ]
 
 
 # --- deliberate differences, with the exact bodies we send ----------------------------------------------
@@ -310,13 +404,19 @@ def test_invalid_json_hides_query_errors():
 
 def test_page_zero_is_a_422():
     status, answer = run("list", "page=0")
-    assert (status, answer) == (422, b'{"detail":[{"type":"greater_than_equal","loc":["query","page"],"msg":"Input should be greater than or equal to 1","input":"0","ctx":{"ge":1}}]}')
+    assert (status, answer) == (
+        422,
+        b'{"detail":[{"type":"greater_than_equal","loc":["query","page"],"msg":"Input should be greater than or equal to 1","input":"0","ctx":{"ge":1}}]}',
+    )
 
 
 def test_limit_beyond_bigint_is_a_422():
     assert run("list", "limit=9223372036854775807")[1][0].limit == INT64_MAX
     status, answer = run("list", "limit=99999999999999999999")
-    assert (status, answer) == (422, b'{"detail":[{"type":"less_than_equal","loc":["query","limit"],"msg":"Input should be less than or equal to 9223372036854775807","input":"99999999999999999999","ctx":{"le":9223372036854775807}}]}')
+    assert (status, answer) == (
+        422,
+        b'{"detail":[{"type":"less_than_equal","loc":["query","limit"],"msg":"Input should be less than or equal to 9223372036854775807","input":"99999999999999999999","ctx":{"le":9223372036854775807}}]}',
+    )
 
 
 def test_offset_beyond_bigint_blames_page_with_the_largest_page_that_fits():
@@ -325,9 +425,15 @@ def test_offset_beyond_bigint_blames_page_with_the_largest_page_that_fits():
     assert query.offset == (largest - 1) * 20 <= INT64_MAX
     status, answer = run("list", f"page={largest + 1}")
     assert status == 422
-    assert json.loads(answer)["detail"] == [{"type": "less_than_equal", "loc": ["query", "page"],
-                                             "msg": f"Input should be less than or equal to {largest}",
-                                             "input": str(largest + 1), "ctx": {"le": largest}}]
+    assert json.loads(answer)["detail"] == [
+        {
+            "type": "less_than_equal",
+            "loc": ["query", "page"],
+            "msg": f"Input should be less than or equal to {largest}",
+            "input": str(largest + 1),
+            "ctx": {"le": largest},
+        }
+    ]
     assert run("list", f"limit=1&page={2**63}")[1][0].offset == INT64_MAX
     assert json.loads(run("list", f"limit={INT64_MAX}&page=3")[1])["detail"][0]["ctx"] == {"le": 2}
     # When limit itself is wrong, only limit is reported.
@@ -335,12 +441,34 @@ def test_offset_beyond_bigint_blames_page_with_the_largest_page_that_fits():
 
 
 def test_non_finite_numbers_in_kept_values_are_422():
-    detail = errors_of("update", body=b'{"session_state":{"a":[1,NaN,{"b":-Infinity}],"c":1e999},"metadata":{"m":Infinity}}')
+    detail = errors_of(
+        "update", body=b'{"session_state":{"a":[1,NaN,{"b":-Infinity}],"c":1e999},"metadata":{"m":Infinity}}'
+    )
     assert detail == [
-        {"type": "finite_number", "loc": ["body", "session_state", "a", 1], "msg": "Input should be a finite number", "input": "NaN"},
-        {"type": "finite_number", "loc": ["body", "session_state", "a", 2, "b"], "msg": "Input should be a finite number", "input": "-Infinity"},
-        {"type": "finite_number", "loc": ["body", "session_state", "c"], "msg": "Input should be a finite number", "input": "Infinity"},
-        {"type": "finite_number", "loc": ["body", "metadata", "m"], "msg": "Input should be a finite number", "input": "Infinity"},
+        {
+            "type": "finite_number",
+            "loc": ["body", "session_state", "a", 1],
+            "msg": "Input should be a finite number",
+            "input": "NaN",
+        },
+        {
+            "type": "finite_number",
+            "loc": ["body", "session_state", "a", 2, "b"],
+            "msg": "Input should be a finite number",
+            "input": "-Infinity",
+        },
+        {
+            "type": "finite_number",
+            "loc": ["body", "session_state", "c"],
+            "msg": "Input should be a finite number",
+            "input": "Infinity",
+        },
+        {
+            "type": "finite_number",
+            "loc": ["body", "metadata", "m"],
+            "msg": "Input should be a finite number",
+            "input": "Infinity",
+        },
     ]
     # Ignored keys may hold anything JSON-parsable, as in FastAPI.
     assert run("create", body=b'{"ignored":NaN}')[0] == "pass"
@@ -349,25 +477,54 @@ def test_non_finite_numbers_in_kept_values_are_422():
 def test_lone_surrogates_are_422_and_render():
     status, answer = run("create", body=b'{"session_id":"\\ud800","session_state":{"k\\udc00":"\\ud83d\\ude00"}}')
     assert status == 422
-    assert answer == (b'{"detail":[{"type":"string_unicode","loc":["body","session_id"],"msg":"Input should be a valid string, unable to parse raw data as a unicode string","input":"\\\\ud800"},'
-                      b'{"type":"string_unicode","loc":["body","session_state","k\\\\udc00"],"msg":"Input should be a valid string, unable to parse raw data as a unicode string","input":"k\\\\udc00"}]}')
+    assert answer == (
+        b'{"detail":[{"type":"string_unicode","loc":["body","session_id"],"msg":"Input should be a valid string, unable to parse raw data as a unicode string","input":"\\\\ud800"},'
+        b'{"type":"string_unicode","loc":["body","session_state","k\\\\udc00"],"msg":"Input should be a valid string, unable to parse raw data as a unicode string","input":"k\\\\udc00"}]}'
+    )
     answer.decode("utf-8")  # always encodable
     # A raw UTF-8-encoded surrogate (json.loads accepts it with surrogatepass) is caught too.
     assert [e["type"] for e in errors_of("rename", body=b'{"session_name":"\xed\xa0\x80"}')] == ["string_unicode"]
-    assert [e["loc"] for e in errors_of("delete_many", body=b'{"session_ids":["ok","\\udfff"],"session_types":["agent","team"]}')] == [["body", "session_ids", 1]]
+    assert [
+        e["loc"]
+        for e in errors_of("delete_many", body=b'{"session_ids":["ok","\\udfff"],"session_types":["agent","team"]}')
+    ] == [["body", "session_ids", 1]]
     # A proper pair is one character and fine.
-    assert run("create", body=b'{"session_name":"\\ud83d\\ude00"}')[1][1].session_name == "\U0001F600"
+    assert run("create", body=b'{"session_name":"\\ud83d\\ude00"}')[1][1].session_name == "\U0001f600"
 
 
 def test_summary_is_checked_like_agnos_session_summary():
     detail = errors_of("update", body=b'{"summary":{"topics":"t","updated_at":5,"extra":1,"more":null}}')
     assert detail == [
-        {"type": "missing", "loc": ["body", "summary", "summary"], "msg": "Field required",
-         "input": {"topics": "t", "updated_at": 5, "extra": 1, "more": None}},
-        {"type": "list_type", "loc": ["body", "summary", "topics"], "msg": "Input should be a valid list", "input": "t"},
-        {"type": "datetime_type", "loc": ["body", "summary", "updated_at"], "msg": "Input should be a valid datetime", "input": 5},
-        {"type": "extra_forbidden", "loc": ["body", "summary", "extra"], "msg": "Extra inputs are not permitted", "input": 1},
-        {"type": "extra_forbidden", "loc": ["body", "summary", "more"], "msg": "Extra inputs are not permitted", "input": None},
+        {
+            "type": "missing",
+            "loc": ["body", "summary", "summary"],
+            "msg": "Field required",
+            "input": {"topics": "t", "updated_at": 5, "extra": 1, "more": None},
+        },
+        {
+            "type": "list_type",
+            "loc": ["body", "summary", "topics"],
+            "msg": "Input should be a valid list",
+            "input": "t",
+        },
+        {
+            "type": "datetime_type",
+            "loc": ["body", "summary", "updated_at"],
+            "msg": "Input should be a valid datetime",
+            "input": 5,
+        },
+        {
+            "type": "extra_forbidden",
+            "loc": ["body", "summary", "extra"],
+            "msg": "Extra inputs are not permitted",
+            "input": 1,
+        },
+        {
+            "type": "extra_forbidden",
+            "loc": ["body", "summary", "more"],
+            "msg": "Extra inputs are not permitted",
+            "input": None,
+        },
     ]
     detail = errors_of("update", body=b'{"summary":{"summary":null,"topics":["a",1],"updated_at":"yesterday"}}')
     assert [(e["type"], e["loc"]) for e in detail] == [
@@ -389,7 +546,9 @@ def test_summary_arrives_normalized_as_agno_stores_it():
 
 
 def test_create_extension_runs_and_summary():
-    body = run("create", body=b'{"runs":[{"run_id":"r1","status":"COMPLETED"},{"run_id":"r2"}],"summary":{"summary":"s"}}')[1][1]
+    body = run(
+        "create", body=b'{"runs":[{"run_id":"r1","status":"COMPLETED"},{"run_id":"r2"}],"summary":{"summary":"s"}}'
+    )[1][1]
     assert body.runs == [{"run_id": "r1", "status": "COMPLETED"}, {"run_id": "r2"}]
     assert body.summary == {"summary": "s"}
     detail = errors_of("create", body=b'{"runs":[1,{"x":1},{"run_id":2},{"run_id":"r","v":NaN}],"summary":{}}')
@@ -441,7 +600,7 @@ def test_every_error_renders_as_valid_json():
 
 
 def test_http_error_renders_detail():
-    error = HTTPError(404, "Session with id \'x\' not found")
+    error = HTTPError(404, "Session with id 'x' not found")
     response = error.to_response()
     assert (response.status_code, response.body) == (404, b'{"detail":"Session with id \'x\' not found"}')
     assert response.headers["content-type"] == "application/json"
@@ -484,8 +643,13 @@ def test_validate_ignores_bodies_of_routes_without_one():
     async def receive():
         raise AssertionError("a GET route must not read the body")
 
-    scope = {"type": "http", "method": "GET", "path": "/sessions", "query_string": b"limit=3",
-             "headers": [(b"content-type", b"application/json")]}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/sessions",
+        "query_string": b"limit=3",
+        "headers": [(b"content-type", b"application/json")],
+    }
     query, body = asyncio.run(v.validate(Request(scope, receive), v.LIST_SESSIONS))
     assert (query.limit, body) == (3, None)
 
@@ -539,8 +703,13 @@ def test_a_body_that_cannot_be_read_is_a_400_but_a_size_limit_propagates():
         async def receive():
             raise exc
 
-        scope = {"type": "http", "method": "PATCH", "path": "/sessions/s", "query_string": b"",
-                 "headers": [(b"content-type", b"application/json")]}
+        scope = {
+            "type": "http",
+            "method": "PATCH",
+            "path": "/sessions/s",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+        }
         return Request(scope, receive)
 
     with pytest.raises(HTTPError) as raised:

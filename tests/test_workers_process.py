@@ -106,7 +106,9 @@ def test_metrics_are_summed_over_workers_and_survive_a_replacement(
     assert totals == sorted(totals)
 
     # Pool figures add up over the workers: each has its own pool of AGNO_POOL_MAX_SIZE (10).
-    assert _wait_for(lambda: _value(_scrape(port), "agno_session_db_pool_size", db_id="default", pool="primary") >= 4, 5)
+    assert _wait_for(
+        lambda: _value(_scrape(port), "agno_session_db_pool_size", db_id="default", pool="primary") >= 4, 5
+    )
     samples = _scrape(port)
     assert _value(samples, "agno_session_db_pool_max", db_id="default", pool="primary") == 20
     size = _value(samples, "agno_session_db_pool_size", db_id="default", pool="primary")

@@ -81,8 +81,7 @@ def _check_audience(payload: Mapping[str, Any], expected: str) -> None:
     token_audience = payload.get("aud")
     if token_audience is None:
         raise jwt.InvalidTokenError(
-            'Token is missing the "aud" claim. '
-            "Audience verification requires this claim to be present in the token."
+            'Token is missing the "aud" claim. Audience verification requires this claim to be present in the token.'
         )
     if isinstance(token_audience, str):
         audiences = [token_audience]
@@ -98,8 +97,7 @@ def _check_issuer(payload: Mapping[str, Any], expected: str) -> None:
     token_issuer = payload.get("iss")
     if token_issuer is None:
         raise jwt.InvalidTokenError(
-            'Token is missing the "iss" claim. '
-            "Issuer verification requires this claim to be present in the token."
+            'Token is missing the "iss" claim. Issuer verification requires this claim to be present in the token.'
         )
     if token_issuer != expected:
         raise jwt.InvalidIssuerError(f"Invalid issuer. Expected: {expected}, got: {token_issuer}")

@@ -165,6 +165,8 @@ class ServiceAccountVerifier:
         self._touched.put(account.id, now)
         try:
             async with db.pool.connection() as conn:
-                await conn.execute(self._statement(db, "touch_service_account"), {"id": account.id, "now": int(time.time())})
+                await conn.execute(
+                    self._statement(db, "touch_service_account"), {"id": account.id, "now": int(time.time())}
+                )
         except Exception:
             logger.warning("could not record last_used_at for service account %r", account.name, exc_info=True)

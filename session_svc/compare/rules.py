@@ -115,7 +115,7 @@ def _list_data(asked: Asked, a: Any, o: Any, reorder: Callable[[list[Any]], list
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             before = body["data"]
             body["data"] = reorder(before)
-            changed = changed or any(x is not y for x, y in zip(before, body["data"]))
+            changed = changed or any(x is not y for x, y in zip(before, body["data"], strict=False))
     return changed
 
 
@@ -204,7 +204,7 @@ def _uuid_version(value: Any) -> int | None:
 
 
 def _stable_ids(asked: Asked, a: Any, o: Any) -> bool:
-    """Where AgentOS made a fresh uuid4 (agno's Message default) and we a uuid5 (render_messages.py),
+    """Where AgentOS made a fresh uuid4 (agno's Message default) and we a uuid5 (render/messages.py),
     ours takes AgentOS's value: ids stored by agno are passed through by both and still compared."""
 
     changed = False

@@ -61,7 +61,7 @@ def json_difference(a: Any, o: Any, path: str = "$") -> tuple[str, Any, Any] | N
         return path, a, o
     if isinstance(a, dict):
         if list(a) != list(o):
-            for key_a, key_o in zip(a, o):
+            for key_a, key_o in zip(a, o, strict=False):
                 if key_a != key_o:
                     return f"{path} (keys)", list(a), list(o)
             return f"{path} (keys)", list(a), list(o)
@@ -71,7 +71,7 @@ def json_difference(a: Any, o: Any, path: str = "$") -> tuple[str, Any, Any] | N
                 return found
         return None
     if isinstance(a, list):
-        for i, (x, y) in enumerate(zip(a, o)):
+        for i, (x, y) in enumerate(zip(a, o, strict=False)):
             found = json_difference(x, y, f"{path}[{i}]")
             if found:
                 return found

@@ -115,7 +115,12 @@ class Database:
     def _new_replica_pool(self, replica: Replica) -> GuardedPool:
         replicas = self._settings.replicas
         return self._pool_for(
-            replica.dsn, replicas.pool_min_size, replicas.pool_max_size, replica.pool_label, replica.health, replica.on_fault
+            replica.dsn,
+            replicas.pool_min_size,
+            replicas.pool_max_size,
+            replica.pool_label,
+            replica.health,
+            replica.on_fault,
         )
 
     def _pool_for(

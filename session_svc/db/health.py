@@ -56,8 +56,12 @@ class DatabaseHealth:
         if kind == "unavailable" and not self.down:
             self.down = True
             self.down_since = time.monotonic()
-            logger.error("db_id=%s is unavailable; probing every %.0f s", self.db_id, PROBE_INTERVAL,
-                         extra={"fields": {"db_id": self.db_id}})
+            logger.error(
+                "db_id=%s is unavailable; probing every %.0f s",
+                self.db_id,
+                PROBE_INTERVAL,
+                extra={"fields": {"db_id": self.db_id}},
+            )
         if kind in ("unavailable", "pool_timeout"):
             self._ensure_probe()
 
@@ -90,16 +94,24 @@ class DatabaseHealth:
                 if self.down:
                     await self._on_recovered()
                     outage = time.monotonic() - (self.down_since or time.monotonic())
-                    logger.warning("db_id=%s is available again after %.1f s", self.db_id, outage,
-                                   extra={"fields": {"db_id": self.db_id}})
+                    logger.warning(
+                        "db_id=%s is available again after %.1f s",
+                        self.db_id,
+                        outage,
+                        extra={"fields": {"db_id": self.db_id}},
+                    )
                     self.down = False
                     self.down_since = None
                 return
             if not self.down:
                 self.down = True
                 self.down_since = time.monotonic()
-                logger.error("db_id=%s is unavailable; probing every %.0f s", self.db_id, PROBE_INTERVAL,
-                             extra={"fields": {"db_id": self.db_id}})
+                logger.error(
+                    "db_id=%s is unavailable; probing every %.0f s",
+                    self.db_id,
+                    PROBE_INTERVAL,
+                    extra={"fields": {"db_id": self.db_id}},
+                )
             await asyncio.sleep(PROBE_INTERVAL)
 
     async def probe(self) -> bool:

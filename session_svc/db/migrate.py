@@ -84,7 +84,8 @@ def migrate_database(
         existing = {
             row[0]
             for row in conn.execute(
-                statements.load("migrate/existing_tables"), {"schema": schema, "tables": [sessions, runs, VERSIONS_TABLE]}
+                statements.load("migrate/existing_tables"),
+                {"schema": schema, "tables": [sessions, runs, VERSIONS_TABLE]},
             )
         }
         created: list[str] = []

@@ -167,7 +167,9 @@ async def get_session_run(db: Database, session_id: str, user_id: str | None, ru
     """One session with, as `runs`, only what the single-run lookup needs: the run (a one-run list),
     `[]` when the session has no runs, or `[{}]` (a run that matches nothing) when it has runs but
     not that one (sql/get_session_run.sql); a row with legacy runs to merge gets all its runs."""
-    row = await db.read(db.statement("get_session_run"), {"session_id": session_id, "user_id": user_id, "run_id": run_id})
+    row = await db.read(
+        db.statement("get_session_run"), {"session_id": session_id, "user_id": user_id, "run_id": run_id}
+    )
     if row is None:
         return None
     has_runs, run = row.pop("has_runs"), row.pop("run")
@@ -354,8 +356,6 @@ async def rename_session(
 async def delete_sessions(db: Database, session_ids: list[str], user_id: str | None) -> int:
     """Delete sessions with their runs and side rows in one statement; returns rows deleted."""
     async with db.pool.connection() as conn:
-        cur = await conn.execute(
-            db.statement("delete_sessions"), {"session_ids": session_ids, "user_id": user_id}
-        )
+        cur = await conn.execute(db.statement("delete_sessions"), {"session_ids": session_ids, "user_id": user_id})
         row = await cur.fetchone()
     return int(row["deleted"]) if row else 0

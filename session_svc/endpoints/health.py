@@ -28,16 +28,14 @@ async def healthz(request: Request) -> Response:
 
 def instantiated_at_iso(moment: datetime.datetime) -> str:
     """pydantic's datetime format: ISO-8601 UTC with `Z`, microseconds kept when non-zero."""
-    text = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None).isoformat()
+    text = moment.astimezone(datetime.UTC).replace(tzinfo=None).isoformat()
     return text + "Z"
 
 
 async def health(request: Request) -> Response:
     """AgentOS's `/health`: status and the UTC time the app was built."""
     state = request.app.state
-    return Response(
-        dumps({"status": "ok", "instantiated_at": state.instantiated_at}), media_type="application/json"
-    )
+    return Response(dumps({"status": "ok", "instantiated_at": state.instantiated_at}), media_type="application/json")
 
 
 async def readyz(request: Request) -> Response:
@@ -47,7 +45,7 @@ async def readyz(request: Request) -> Response:
         return Response(dumps({"status": "shutting_down"}), status_code=503, media_type="application/json")
     databases = list(state.registry.databases.values())
     results = await asyncio.gather(*(db.ping(READINESS_TIMEOUT) for db in databases))
-    failing = [db.db_id for db, ok in zip(databases, results) if not ok]
+    failing = [db.db_id for db, ok in zip(databases, results, strict=True) if not ok]
     body: dict[str, object] = {"status": "unavailable", "failing_db_ids": failing} if failing else {"status": "ok"}
     # Replicas are optional: their state is reported (from the lag probe), never a reason for 503.
     replicas = {db.db_id: replica_states(db) for db in databases if db.replicas is not None}

@@ -205,10 +205,23 @@ async def create_session(request: Request) -> Response:
     owner = getattr(request.state, "user_id", None)
     user_id = scoped if scoped is not None else owner if owner is not None else body.user_id
     session_id = body.session_id or str(uuid.uuid4())
-    for field, value in (("session_id", session_id), ("user_id", user_id), ("agent_id", body.agent_id), ("team_id", body.team_id), ("workflow_id", body.workflow_id)):
+    for field, value in (
+        ("session_id", session_id),
+        ("user_id", user_id),
+        ("agent_id", body.agent_id),
+        ("team_id", body.team_id),
+        ("workflow_id", body.workflow_id),
+    ):
         if has_nul(value):
             raise RequestValidationError(
-                [{"type": "string_pattern_mismatch", "loc": ["body", field], "msg": "String should not contain NUL characters", "input": value}]
+                [
+                    {
+                        "type": "string_pattern_mismatch",
+                        "loc": ["body", field],
+                        "msg": "String should not contain NUL characters",
+                        "input": value,
+                    }
+                ]
             )
     session_data: dict[str, Any] = {}
     if body.session_state is not None:
@@ -230,7 +243,9 @@ async def create_session(request: Request) -> Response:
         "team_id": body.team_id if session_type == "team" else None,
         "workflow_id": body.workflow_id if session_type == "workflow" else None,
         "user_id": user_id,
-        "session_data": Jsonb(clean_json(session_data or None) if session_type != "workflow" else clean_json(session_data)),
+        "session_data": Jsonb(
+            clean_json(session_data or None) if session_type != "workflow" else clean_json(session_data)
+        ),
         # Only the type's own *_data column is written (JSON null); agno's upsert leaves the
         # other two out of the INSERT, so they stay SQL NULL (contract §5.5).
         "agent_data": _JSON_NULL if session_type == "agent" else None,
@@ -246,7 +261,9 @@ async def create_session(request: Request) -> Response:
     except psycopg.errors.UniqueViolation:
         # Only a preset run can collide (the session insert is ON CONFLICT DO NOTHING): run ids are
         # agno_runs' primary key, unique across all sessions. Nothing was written.
-        raise HTTPError(409, "A preset run's run_id already exists (run ids are unique across all sessions, and within `runs`)") from None
+        raise HTTPError(
+            409, "A preset run's run_id already exists (run ids are unique across all sessions, and within `runs`)"
+        ) from None
     except psycopg.errors.ProgramLimitExceeded:
         # PostgreSQL refuses index entries over ~2.7 kB (after compression): a huge session_id,
         # or a preset run's run_id/agent_id/... Nothing was written.
@@ -255,7 +272,9 @@ async def create_session(request: Request) -> Response:
         # The id is taken. Only a caller who may see that session learns it exists (§2.2 step 5).
         taken_by = await queries.session_owner(db, session_id)
         if scoped is None or (taken_by is not None and taken_by["user_id"] == scoped):
-            raise HTTPError(409, f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it.")
+            raise HTTPError(
+                409, f"Session with id '{session_id}' already exists. Use PATCH /sessions/{session_id} to update it."
+            )
         raise HTTPError(
             409,
             "Could not create a session with the supplied session_id. "
@@ -461,4 +480,3 @@ async def update_session(request: Request) -> Response:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
     # AgentOS answers from the upserted row, re-read as the type it stores, whatever `type` said.
     return await _rendered(row, render.session_detail, None, True)
-

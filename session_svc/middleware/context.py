@@ -171,7 +171,9 @@ def _db_id(scope: Scope) -> str | None:
 class RequestContext:
     """Outermost layer: request id in, request id out, one access-log line and metrics per request."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, trusted_proxies: Iterable[str] = (), default_db_id: str = "") -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, trusted_proxies: Iterable[str] = (), default_db_id: str = ""
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.trusted = parse_networks(trusted_proxies)

@@ -10,7 +10,7 @@ Deliberate fixes (README "Differences from AgentOS"):
 * A message without `created_at` (or with a null one) gets the run's `created_at` if that is an
   integer, else the session's, else 0; agno uses the current time on every read.
 * `content` that is not a string or list (agno: ValidationError, 500) is rendered with the text rule
-  (`render_values.as_text`); a null `from_history`/`stop_after_tool_call` counts as false; a
+  (`values.as_text`); a null `from_history`/`stop_after_tool_call` counts as false; a
   message that is not an object is skipped.
 """
 
@@ -60,21 +60,53 @@ _SKIPPED_ROLES = frozenset(("system", "tool"))
 # Per class: the to_dict field order (before media_reference/content/metadata), with a coercion
 # kind: "f" float field, "i" int field, "p" filepath (str() when truthy), "" as stored.
 _IMAGE_FIELDS = (
-    ("id", ""), ("url", ""), ("filepath", "p"), ("format", ""), ("mime_type", ""), ("detail", ""),
-    ("original_prompt", ""), ("revised_prompt", ""), ("alt_text", ""),
+    ("id", ""),
+    ("url", ""),
+    ("filepath", "p"),
+    ("format", ""),
+    ("mime_type", ""),
+    ("detail", ""),
+    ("original_prompt", ""),
+    ("revised_prompt", ""),
+    ("alt_text", ""),
 )
 _AUDIO_FIELDS = (
-    ("id", ""), ("url", ""), ("filepath", "p"), ("format", ""), ("mime_type", ""), ("duration", "f"),
-    ("sample_rate", "i"), ("channels", "i"), ("transcript", ""), ("expires_at", "i"),
+    ("id", ""),
+    ("url", ""),
+    ("filepath", "p"),
+    ("format", ""),
+    ("mime_type", ""),
+    ("duration", "f"),
+    ("sample_rate", "i"),
+    ("channels", "i"),
+    ("transcript", ""),
+    ("expires_at", "i"),
 )
 _VIDEO_FIELDS = (
-    ("id", ""), ("url", ""), ("filepath", "p"), ("format", ""), ("mime_type", ""), ("duration", "f"),
-    ("width", "i"), ("height", "i"), ("fps", "f"), ("eta", ""), ("original_prompt", ""),
+    ("id", ""),
+    ("url", ""),
+    ("filepath", "p"),
+    ("format", ""),
+    ("mime_type", ""),
+    ("duration", "f"),
+    ("width", "i"),
+    ("height", "i"),
+    ("fps", "f"),
+    ("eta", ""),
+    ("original_prompt", ""),
     ("revised_prompt", ""),
 )
 _FILE_FIELDS = (
-    ("id", ""), ("url", ""), ("filepath", "p"), ("mime_type", ""), ("file_type", ""), ("filename", ""),
-    ("size", "i"), ("external", ""), ("format", ""), ("name", ""),
+    ("id", ""),
+    ("url", ""),
+    ("filepath", "p"),
+    ("mime_type", ""),
+    ("file_type", ""),
+    ("filename", ""),
+    ("size", "i"),
+    ("external", ""),
+    ("format", ""),
+    ("name", ""),
 )
 # Fields that `<Class>.from_base64` keeps when Message.from_dict rebuilds inline (base64) content;
 # everything else of the stored dict is lost on that path.
@@ -88,8 +120,19 @@ _MEDIA_FIELDS = {"image": _IMAGE_FIELDS, "audio": _AUDIO_FIELDS, "video": _VIDEO
 _MEDIA_DEFAULTS = {"audio": {"sample_rate": 24000, "channels": 1}}
 _NO_DEFAULTS: dict = {}
 _REFERENCE_KEYS = (
-    "media_id", "storage_key", "session_id", "storage_backend", "bucket", "region", "url", "mime_type",
-    "filename", "size", "content_hash", "media_type", "metadata",
+    "media_id",
+    "storage_key",
+    "session_id",
+    "storage_backend",
+    "bucket",
+    "region",
+    "url",
+    "mime_type",
+    "filename",
+    "size",
+    "content_hash",
+    "media_type",
+    "metadata",
 )
 
 
@@ -160,7 +203,9 @@ def media_to_dict(kind: str, data: Any, fallback_id: str) -> Any:
 
 
 def _media_list(kind: str, field: str, items: Any, id_prefix: str) -> list:
-    return [media_to_dict(kind, item, str(uuid5(ID_NAMESPACE, f"{id_prefix}:{field}:{i}"))) for i, item in enumerate(items)]
+    return [
+        media_to_dict(kind, item, str(uuid5(ID_NAMESPACE, f"{id_prefix}:{field}:{i}"))) for i, item in enumerate(items)
+    ]
 
 
 # --- messages -----------------------------------------------------------------------------------

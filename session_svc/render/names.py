@@ -119,8 +119,6 @@ def detail_session_name(row: dict, runs: list, team: bool) -> str:
     return ""
 
 
-
-
 def _is_workflow_run(run: dict) -> bool:
     """`db/utils.py::get_run_type(run) == "workflow"`."""
     return not (run.get("agent_id") or run.get("agent_name") or run.get("team_id") or run.get("team_name"))

@@ -336,5 +336,3 @@ def single_run(row: dict, run_id: str) -> dict:
     if run.get("team_id") is not None:
         return _team_run_schema(run)
     return _run_schema(run, _label_data(row, run))
-
-

@@ -20,7 +20,6 @@ from .values import (
     normalized_summary,
 )
 
-
 # --- GET /sessions item -------------------------------------------------------------------------
 
 

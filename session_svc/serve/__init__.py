@@ -51,7 +51,9 @@ def _loop_factory(worker_class: str, settings: Settings) -> Callable[[], asyncio
     return None
 
 
-async def _serve(app: Any, config: Any, settings: Settings, stop_requested: Callable[[], Awaitable[None]], sockets: Any = None) -> None:
+async def _serve(
+    app: Any, config: Any, settings: Settings, stop_requested: Callable[[], Awaitable[None]], sockets: Any = None
+) -> None:
     """Serve `app` in this process until the shutdown sequence (module docstring) has run."""
     delay, _ = _delays(settings)
 
@@ -74,7 +76,9 @@ async def _serve(app: Any, config: Any, settings: Settings, stop_requested: Call
     from hypercorn.asyncio.run import worker_serve
     from hypercorn.utils import wrap_app
 
-    await worker_serve(wrap_app(app, config.wsgi_max_body_size, "asgi"), config, sockets=sockets, shutdown_trigger=shutdown_trigger)
+    await worker_serve(
+        wrap_app(app, config.wsgi_max_body_size, "asgi"), config, sockets=sockets, shutdown_trigger=shutdown_trigger
+    )
 
 
 def serve_in_process(config: Any, settings: Settings) -> int:
@@ -119,9 +123,7 @@ def serve_workers(config: Any, settings: Settings) -> int:
     config.graceful_timeout = _delays(settings)[1]
 
     def new_worker() -> Any:
-        return context.Process(
-            target=_worker_main, kwargs={"config": config, "sockets": shared, "stop": stop}
-        )
+        return context.Process(target=_worker_main, kwargs={"config": config, "sockets": shared, "stop": stop})
 
     try:
         with metrics_directory() as metrics_dir:
@@ -157,7 +159,9 @@ def _reuse_port_binds(config: Any, sockets: Any) -> list[str] | None:
         return None
     binds = []
     for sock in sockets.insecure_sockets:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or not sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or not sock.getsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEPORT
+        ):
             return None
         host, port = sock.getsockname()[:2]
         binds.append(f"[{host}]:{port}" if sock.family == socket.AF_INET6 else f"{host}:{port}")

@@ -82,7 +82,7 @@ class Supervisor:
 
     def run(self) -> int:
         """Start the workers and supervise them until a signal or a crash loop; the exit code."""
-        from .metrics import supervisor_restart_counter
+        from ..metrics import supervisor_restart_counter
 
         self._restarts = supervisor_restart_counter()
         try:

@@ -25,7 +25,7 @@ from ..compare.answer import Answer, Asked
 from ..compare.live import LiveComparator
 from ..middleware.context import SCOPE_KEY, RequestInfo, _is_trusted, _parse_ip, parse_networks, request_info
 from ..middleware.recovery import send_error as _send_error
-from ..validation_lax import _FALSE
+from ..validation.lax import _FALSE
 from .client import Outgoing, Tee, Upstream, UpstreamError, outgoing
 
 PROXIED_ROUTE = "proxied"

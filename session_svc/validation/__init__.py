@@ -78,7 +78,8 @@ lone surrogates and ignored keys, and FastAPI parity matters more here than a mi
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -153,7 +154,7 @@ RENAME_SESSION = RouteSpec("rename_session", SESSION_QUERY, RENAME_BODY)
 UPDATE_SESSION = RouteSpec("update_session", SESSION_QUERY, UPDATE_BODY)
 
 
-def parse_query(query_params: Mapping[str, str] | QueryParams | str | bytes, spec: "RouteSpec | QuerySpec") -> Any:
+def parse_query(query_params: Mapping[str, str] | QueryParams | str | bytes, spec: RouteSpec | QuerySpec) -> Any:
     """Query parameters -> the route's query Struct. Raises RequestValidationError (422)."""
     query_spec = spec.query if isinstance(spec, RouteSpec) else spec
     values, errors = query_errors_and_values(query_params, query_spec)

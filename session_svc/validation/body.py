@@ -13,9 +13,10 @@ from __future__ import annotations
 import email.message
 import json
 import math
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 
@@ -28,8 +29,17 @@ from ..schemas import (
 )
 from .lax import Invalid, reorder_error, session_type
 
-__all__ = ["MAX_VALUE_DEPTH", "UNDEFINED", "BodyTooDeep", "BodySpec", "read_body", "CREATE_BODY", "UPDATE_BODY",
-           "DELETE_BODY", "RENAME_BODY"]
+__all__ = [
+    "MAX_VALUE_DEPTH",
+    "UNDEFINED",
+    "BodyTooDeep",
+    "BodySpec",
+    "read_body",
+    "CREATE_BODY",
+    "UPDATE_BODY",
+    "DELETE_BODY",
+    "RENAME_BODY",
+]
 
 MAX_VALUE_DEPTH = 200
 
@@ -74,8 +84,15 @@ def read_body(body: bytes, content_type: str | None) -> Any:
         return json.loads(body)
     except json.JSONDecodeError as exc:
         raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error", "input": {},
-              "ctx": {"error": exc.msg}}]
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ["body", exc.pos],
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ]
         ) from None
     except Exception:  # UnicodeDecodeError, RecursionError, ...: FastAPI's generic body error
         raise HTTPError(400, BODY_PARSE_ERROR_DETAIL) from None
@@ -183,8 +200,9 @@ def _utf8_encodable(s: str) -> bool:
 
 
 def _string_unicode(loc: list[Any], value: str) -> dict:
-    return _error("string_unicode", loc, "Input should be a valid string, unable to parse raw data as a unicode string",
-                  value)
+    return _error(
+        "string_unicode", loc, "Input should be a valid string, unable to parse raw data as a unicode string", value
+    )
 
 
 # Field validators: (value, loc, errors) -> validated value; append errors (pydantic order) on failure.
@@ -224,12 +242,16 @@ def _list_of(item: Callable[[Any, list, list], Any], min_length: int = 0) -> _Fi
         for index, member in enumerate(value):
             item(member, loc + [index], errors)
         if len(errors) == before and len(value) < min_length:
-            errors.append(_error(
-                "too_short", loc,
-                f"List should have at least {min_length} item{'' if min_length == 1 else 's'} after validation, "
-                f"not {len(value)}",
-                value, {"field_type": "List", "min_length": min_length, "actual_length": len(value)},
-            ))
+            errors.append(
+                _error(
+                    "too_short",
+                    loc,
+                    f"List should have at least {min_length} item{'' if min_length == 1 else 's'} after validation, "
+                    f"not {len(value)}",
+                    value,
+                    {"field_type": "List", "min_length": min_length, "actual_length": len(value)},
+                )
+            )
         return value
 
     return validate_list
@@ -273,22 +295,30 @@ def _summary(value: Any, loc: list, errors: list) -> Any:
     parsed: datetime | None = None
     if updated_at:  # agno parses only a truthy value; a falsy one is dropped
         if type(updated_at) is not str:
-            errors.append(_error("datetime_type", loc + ["updated_at"], "Input should be a valid datetime",
-                                 updated_at))
+            errors.append(_error("datetime_type", loc + ["updated_at"], "Input should be a valid datetime", updated_at))
         else:
             try:
                 parsed = datetime.fromisoformat(updated_at)
             except ValueError:
-                errors.append(_error("datetime_parsing", loc + ["updated_at"],
-                                     "Input should be a valid datetime, invalid ISO 8601 format", updated_at,
-                                     {"error": "invalid ISO 8601 format"}))
+                errors.append(
+                    _error(
+                        "datetime_parsing",
+                        loc + ["updated_at"],
+                        "Input should be a valid datetime, invalid ISO 8601 format",
+                        updated_at,
+                        {"error": "invalid ISO 8601 format"},
+                    )
+                )
     for key, member in value.items():
         if key not in _SUMMARY_KEYS:
             errors.append(_error("extra_forbidden", loc + [key], "Extra inputs are not permitted", member))
     if len(errors) != before:
         return value
-    normalized = {"summary": value["summary"], "topics": topics,
-                  "updated_at": parsed.isoformat() if parsed is not None else None}
+    normalized = {
+        "summary": value["summary"],
+        "topics": topics,
+        "updated_at": parsed.isoformat() if parsed is not None else None,
+    }
     normalized = {k: v for k, v in normalized.items() if v is not None}
     _kept_value_errors(normalized, loc, errors)
     return normalized
@@ -320,18 +350,37 @@ def _run_created_at(value: Any, loc: list, errors: list) -> None:
     if type(value) is not int:
         errors.append(_error("int_type", loc, "Input should be a valid integer", value))
     elif value > _BIGINT_MAX:
-        errors.append(_error("less_than_equal", loc, f"Input should be less than or equal to {_BIGINT_MAX}",
-                             value, {"le": _BIGINT_MAX}))
+        errors.append(
+            _error(
+                "less_than_equal",
+                loc,
+                f"Input should be less than or equal to {_BIGINT_MAX}",
+                value,
+                {"le": _BIGINT_MAX},
+            )
+        )
     elif value < _BIGINT_MIN:
-        errors.append(_error("greater_than_equal", loc, f"Input should be greater than or equal to {_BIGINT_MIN}",
-                             value, {"ge": _BIGINT_MIN}))
+        errors.append(
+            _error(
+                "greater_than_equal",
+                loc,
+                f"Input should be greater than or equal to {_BIGINT_MIN}",
+                value,
+                {"ge": _BIGINT_MIN},
+            )
+        )
 
 
 class BodySpec:
     """A JSON body: a model (fields in declaration order) or one embedded field (rename)."""
 
-    def __init__(self, struct: type[msgspec.Struct], fields: list[tuple[str, _FieldValidator, bool]],
-                 required: bool, embedded: bool = False) -> None:
+    def __init__(
+        self,
+        struct: type[msgspec.Struct],
+        fields: list[tuple[str, _FieldValidator, bool]],
+        required: bool,
+        embedded: bool = False,
+    ) -> None:
         self.struct = struct
         self.fields = fields  # (name, validator, required)
         self.required = required
@@ -346,8 +395,14 @@ class BodySpec:
                 return None
             return self.struct()
         if type(body) is not dict:
-            errors.append(_error("model_attributes_type", ["body"],
-                                 "Input should be a valid dictionary or object to extract fields from", _echo(body)))
+            errors.append(
+                _error(
+                    "model_attributes_type",
+                    ["body"],
+                    "Input should be a valid dictionary or object to extract fields from",
+                    _echo(body),
+                )
+            )
             return None
         before = len(errors)
         values = {}
@@ -407,5 +462,4 @@ DELETE_BODY = BodySpec(
     ],
     required=True,
 )
-RENAME_BODY = BodySpec(RenameSessionRequest, [("session_name", _required_str, True)], required=True,
-                         embedded=True)
+RENAME_BODY = BodySpec(RenameSessionRequest, [("session_name", _required_str, True)], required=True, embedded=True)

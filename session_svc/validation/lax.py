@@ -8,12 +8,22 @@ int rules follow pydantic-core's `str_as_int` (jiter's strict JSON integer first
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..schemas import SESSION_TYPES, SORT_ORDERS
 
-__all__ = ["Invalid", "str_to_int", "int_parser", "parse_bool", "enum_checker", "parse_str", "session_type",
-           "sort_order", "reorder_error"]
+__all__ = [
+    "Invalid",
+    "str_to_int",
+    "int_parser",
+    "parse_bool",
+    "enum_checker",
+    "parse_str",
+    "session_type",
+    "sort_order",
+    "reorder_error",
+]
 
 
 class Invalid(Exception):
@@ -76,7 +86,7 @@ def _strip_leading_zeros(s: str) -> str | None:
         if c in _NONZERO or c == "-":
             return s[i:]
         if c == ".":
-            return s[i - 1:]
+            return s[i - 1 :]
         return None
     return s[-1]
 
@@ -107,7 +117,7 @@ def _clean_int_str(s: str) -> str | None:
     s = stripped
     dot = s.find(".")
     if dot != -1:
-        decimals = s[dot + 1:]
+        decimals = s[dot + 1 :]
         if decimals and decimals.strip("0") == "":
             s = s[:dot]
     without_underscores = _strip_underscores(s)
@@ -142,13 +152,21 @@ def int_parser(ge: int | None = None, le: int | None = None) -> Callable[[str], 
         value = str_to_int(raw)
         if ge is not None and value < ge:
             raise Invalid(
-                {"type": "greater_than_equal", "msg": f"Input should be greater than or equal to {ge}",
-                 "input": raw, "ctx": {"ge": ge}}
+                {
+                    "type": "greater_than_equal",
+                    "msg": f"Input should be greater than or equal to {ge}",
+                    "input": raw,
+                    "ctx": {"ge": ge},
+                }
             )
         if le is not None and value > le:
             raise Invalid(
-                {"type": "less_than_equal", "msg": f"Input should be less than or equal to {le}",
-                 "input": raw, "ctx": {"le": le}}
+                {
+                    "type": "less_than_equal",
+                    "msg": f"Input should be less than or equal to {le}",
+                    "input": raw,
+                    "ctx": {"le": le},
+                }
             )
         return value
 
@@ -167,8 +185,9 @@ def parse_bool(raw: str) -> bool:
             return True
         if word in _FALSE:
             return False
-    raise Invalid({"type": "bool_parsing", "msg": "Input should be a valid boolean, unable to interpret input",
-                    "input": raw})
+    raise Invalid(
+        {"type": "bool_parsing", "msg": "Input should be a valid boolean, unable to interpret input", "input": raw}
+    )
 
 
 def _enum_expected(values: tuple[str, ...]) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 from starlette.datastructures import QueryParams
@@ -32,8 +33,12 @@ class _Param:
 class QuerySpec:
     """Query parameters of one route, in declaration order (the order FastAPI reports errors in)."""
 
-    def __init__(self, struct: type[msgspec.Struct], params: list[_Param],
-                 check: Callable[[dict[str, Any], list[tuple[int, dict]]], None] | None = None) -> None:
+    def __init__(
+        self,
+        struct: type[msgspec.Struct],
+        params: list[_Param],
+        check: Callable[[dict[str, Any], list[tuple[int, dict]]], None] | None = None,
+    ) -> None:
         self.struct = struct
         self.by_wire: dict[str, _Param] = {}
         for index, param in enumerate(params):
@@ -60,9 +65,18 @@ def _offset_check(limit_index: int, page_index: int) -> Callable[[dict[str, Any]
         if (page - 1) * limit > INT64_MAX:
             le = INT64_MAX // limit + 1
             raw = values["_raw_page"]
-            errors.append((page_index, {"type": "less_than_equal", "loc": ["query", "page"],
-                                        "msg": f"Input should be less than or equal to {le}", "input": raw,
-                                        "ctx": {"le": le}}))
+            errors.append(
+                (
+                    page_index,
+                    {
+                        "type": "less_than_equal",
+                        "loc": ["query", "page"],
+                        "msg": f"Input should be less than or equal to {le}",
+                        "input": raw,
+                        "ctx": {"le": le},
+                    },
+                )
+            )
 
     return check
 
@@ -113,12 +127,16 @@ RUNS_QUERY = QuerySpec(
 )
 DELETE_QUERY = QuerySpec(
     DeleteSessionQuery,
-    [_str_param("user_id"), _str_param("db_id"), _str_param("table"),
-     _Param("delete_media", "delete_media", parse_bool)],
+    [
+        _str_param("user_id"),
+        _str_param("db_id"),
+        _str_param("table"),
+        _Param("delete_media", "delete_media", parse_bool),
+    ],
 )
 
 
-def query_errors_and_values(query_params: Any, spec: _QuerySpec) -> tuple[dict[str, Any], list[tuple[int, dict]]]:
+def query_errors_and_values(query_params: Any, spec: QuerySpec) -> tuple[dict[str, Any], list[tuple[int, dict]]]:
     if isinstance(query_params, (str, bytes)):
         query_params = QueryParams(query_params)
     values: dict[str, Any] = {}

@@ -25,23 +25,13 @@ from bench.seed import AGENTS, MEMBERS, TEAMS, WORKFLOWS
 
 
 def _model() -> OpenAIChat:
-    return OpenAIChat(
-        id="gpt-4o", api_key="sk-bench"
-    )  # never called: the bench only reads and writes sessions
+    return OpenAIChat(id="gpt-4o", api_key="sk-bench")  # never called: the bench only reads and writes sessions
 
 
 def build() -> AgentOS:
-    db = PostgresDb(
-        id="bench-db", db_url=sqlalchemy_url(os.environ["AGNO_PG_DSN"]), db_schema="ai"
-    )
-    agents = [
-        Agent(id=agent_id, name=name, model=_model(), db=db, telemetry=False)
-        for agent_id, name in AGENTS
-    ]
-    members = [
-        Agent(id=agent_id, name=name, model=_model(), telemetry=False)
-        for agent_id, name in MEMBERS
-    ]
+    db = PostgresDb(id="bench-db", db_url=sqlalchemy_url(os.environ["AGNO_PG_DSN"]), db_schema="ai")
+    agents = [Agent(id=agent_id, name=name, model=_model(), db=db, telemetry=False) for agent_id, name in AGENTS]
+    members = [Agent(id=agent_id, name=name, model=_model(), telemetry=False) for agent_id, name in MEMBERS]
     teams = [
         Team(
             id=team_id,
@@ -53,9 +43,7 @@ def build() -> AgentOS:
         )
         for team_id, name in TEAMS
     ]
-    step_agent = Agent(
-        id="bench-step-agent", name="Step Agent", model=_model(), telemetry=False
-    )
+    step_agent = Agent(id="bench-step-agent", name="Step Agent", model=_model(), telemetry=False)
     workflows = [
         Workflow(
             id=wf_id,
@@ -88,11 +76,5 @@ agent_os = build()
 app = agent_os.get_app()
 
 if __name__ == "__main__":
-    extra = (
-        {}
-        if os.environ.get("BENCH_AGENTOS_STANDARD") == "1"
-        else {"loop": "asyncio", "http": "h11"}
-    )
-    agent_os.serve(
-        app=app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", **extra
-    )
+    extra = {} if os.environ.get("BENCH_AGENTOS_STANDARD") == "1" else {"loop": "asyncio", "http": "h11"}
+    agent_os.serve(app=app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", **extra)

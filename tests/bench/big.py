@@ -41,7 +41,9 @@ def _conversation_runs(b: _Builder, session_id: str, agent_id: str, user_id: str
         run_id = f"{session_id}-r{j:04d}"
         t = t0 + 60 * j
         question = _text(rng, 6, 30)
-        messages, tools, answer, ti, to = b.conversation(run_id, t, question, history[-4:], with_tool=rng.random() < 0.6)
+        messages, tools, answer, ti, to = b.conversation(
+            run_id, t, question, history[-4:], with_tool=rng.random() < 0.6
+        )
         run = RunOutput(
             run_id=run_id, agent_id=agent_id, agent_name="Big Agent", session_id=session_id, user_id=user_id,
             input=RunInput(input_content=question), content=answer, model="gpt-4o", model_provider="OpenAI",

@@ -62,9 +62,7 @@ async def _async_per_call_us(fn: Any, n: int) -> float:
     return 1e6 * (time.process_time() - start) / n
 
 
-async def measure(
-    dsn: str, session_ids: list[str], n: int = 400
-) -> dict[str, dict[str, float]]:
+async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, dict[str, float]]:
     import sys
     from pathlib import Path
 
@@ -120,9 +118,7 @@ async def measure(
 
         rows = [queries.decode_runs(await queries.get_session(db, sid, None)) for sid in ids]
         page, _ = await queries.list_sessions(db, **page_args)
-        detail_bodies = [
-            render.session_detail(r, "agent", keep_nulls=False) for r in rows
-        ]
+        detail_bodies = [render.session_detail(r, "agent", keep_nulls=False) for r in rows]
         list_body = {
             "data": [render.list_item(r) for r in page],
             "meta": {
@@ -152,17 +148,14 @@ async def measure(
             "db_us": await _async_per_call_us(detail_db, n),
             "render_us": _per_call_us(detail_render, n),
             "encode_us": _per_call_us(detail_encode, n),
-            "body_bytes": sum(len(dumps(b)) for b in detail_bodies)
-            / len(detail_bodies),
+            "body_bytes": sum(len(dumps(b)) for b in detail_bodies) / len(detail_bodies),
             "health_us": health_us,
             "ceiling_us": ceiling_us,
         }
         out["list"] = {
             "app_us": await _async_per_call_us(list_app, n // 2),
             "db_us": await _async_per_call_us(list_db, n // 2),
-            "render_us": _per_call_us(
-                lambda: [render.list_item(r) for r in page], n // 2
-            ),
+            "render_us": _per_call_us(lambda: [render.list_item(r) for r in page], n // 2),
             "encode_us": _per_call_us(lambda: dumps(list_body), n // 2),
             "body_bytes": len(dumps(list_body)),
             "health_us": health_us,
@@ -198,9 +191,7 @@ async def _ceiling_us(dsn: str, ids: list[str], n: int) -> float:
         await lifespan.stop()
 
 
-def table(
-    budget: dict[str, dict[str, float]], server_cpu_ms: dict[str, float | None]
-) -> str:
+def table(budget: dict[str, dict[str, float]], server_cpu_ms: dict[str, float | None]) -> str:
     lines = [
         "| workload | app in-process µs | of which db | render | encode | rest (middleware, routing, validation) | GET /health in-process µs | pass-through in-process µs | server CPU/req from wrk µs | server + socket µs | body bytes |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -62,9 +62,7 @@ async def session_detail(request: Request) -> Response:
         cur = await conn.execute(_STATEMENT, (request.path_params["session_id"],))
         row = await cur.fetchone()
     if row is None:
-        return Response(
-            b'{"detail":"not found"}', status_code=404, media_type="application/json"
-        )
+        return Response(b'{"detail":"not found"}', status_code=404, media_type="application/json")
     return Response(row[0].encode(), media_type="application/json")
 
 

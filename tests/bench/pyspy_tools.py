@@ -19,15 +19,11 @@ _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
 
 def pyspy() -> str | None:
     return shutil.which("py-spy") or (
-        str(Path(sys.executable).parent / "py-spy")
-        if (Path(sys.executable).parent / "py-spy").exists()
-        else None
+        str(Path(sys.executable).parent / "py-spy") if (Path(sys.executable).parent / "py-spy").exists() else None
     )
 
 
-def start(
-    pid: int, out: Path, fmt: str, seconds: int, rate: int = 200
-) -> subprocess.Popen:
+def start(pid: int, out: Path, fmt: str, seconds: int, rate: int = 200) -> subprocess.Popen:
     exe = pyspy()
     if exe is None:
         raise SystemExit("py-spy not found: pip install py-spy (bench venv)")
@@ -85,9 +81,7 @@ PHASES = (
     ),
     (
         "HTTP server (hypercorn/h11/uvicorn/httptools)",
-        lambda f, fn: f.startswith(
-            ("hypercorn/", "h11/", "uvicorn/", "httptools/", "granian/")
-        ),
+        lambda f, fn: f.startswith(("hypercorn/", "h11/", "uvicorn/", "httptools/", "granian/")),
     ),
     (
         "event loop (asyncio/uvloop)",
@@ -124,11 +118,7 @@ def digest(collapsed: Path, top: int = 25) -> str:
         phases[_phase(frames)] += count
         seen = set()
         for fn, file in frames:
-            name = (
-                f"{fn} ({file})"
-                if not file.startswith("session_svc/")
-                else f"{fn} ({Path(file).stem})"
-            )
+            name = f"{fn} ({file})" if not file.startswith("session_svc/") else f"{fn} ({Path(file).stem})"
             if name in seen:
                 continue
             seen.add(name)
@@ -145,9 +135,7 @@ def digest(collapsed: Path, top: int = 25) -> str:
         return "no samples\n"
 
     def table(counter: Counter[str], n: int = top) -> str:
-        return "\n".join(
-            f"  {100 * c / total:5.1f}%  {name}" for name, c in counter.most_common(n)
-        )
+        return "\n".join(f"  {100 * c / total:5.1f}%  {name}" for name, c in counter.most_common(n))
 
     return (
         f"samples: {total} (CPU samples of the server process while wrk ran)\n\n"

@@ -39,11 +39,7 @@ def aggregate(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, 
     out = {}
     for key, runs in groups.items():
         cpu = [r["cpu_ms_per_req"] for r in runs if r.get("cpu_ms_per_req") is not None]
-        db_cpu = [
-            r["db_cpu_ms_per_req"]
-            for r in runs
-            if r.get("db_cpu_ms_per_req") is not None
-        ]
+        db_cpu = [r["db_cpu_ms_per_req"] for r in runs if r.get("db_cpu_ms_per_req") is not None]
         out[key] = {
             "runs": len(runs),
             "rps": statistics.fmean(r["rps"] for r in runs),
@@ -58,9 +54,7 @@ def aggregate(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, 
             "rss_mib_max_process": max(max(r["rss_mib_procs"] or [0]) for r in runs),
             "cpu_ms_per_req": statistics.fmean(cpu) if cpu else None,
             "db_cpu_ms_per_req": statistics.fmean(db_cpu) if db_cpu else None,
-            "bytes_per_request": statistics.fmean(
-                r.get("bytes_per_request", 0) for r in runs
-            ),
+            "bytes_per_request": statistics.fmean(r.get("bytes_per_request", 0) for r in runs),
         }
     return out
 
@@ -160,9 +154,7 @@ def targets(
     for w, want in RATIO_TARGETS.items():
         r = by.get(w)
         if r and r["ratio"] is not None:
-            out.append(
-                (f"{w} ≥ {want:g}× AgentOS", r["ratio"] >= want, f"{r['ratio']:.2f}×")
-            )
+            out.append((f"{w} ≥ {want:g}× AgentOS", r["ratio"] >= want, f"{r['ratio']:.2f}×"))
     errors = sum(r["ours_errors"] for r in rows)
     out.append(("zero errors (ours, all workloads)", errors == 0, str(errors)))
     d = by.get("detail")
@@ -174,11 +166,7 @@ def targets(
                 f"{d['ceiling_share'] * 100:.0f}%",
             )
         )
-    slow = [
-        r["workload"]
-        for r in rows
-        if r["workload"] in READ_WORKLOADS and r["ours_p99"] >= r["agentos_p50"]
-    ]
+    slow = [r["workload"] for r in rows if r["workload"] in READ_WORKLOADS and r["ours_p99"] >= r["agentos_p50"]]
     reads = [r for r in rows if r["workload"] in READ_WORKLOADS]
     if reads:
         out.append(
@@ -204,7 +192,9 @@ def targets(
                 f"{d['ratio_option']:.2f}×",
             )
         )
-        option_slow = [r["workload"] for r in reads if r["option_p99"] is not None and r["option_p99"] >= r["agentos_p50"]]
+        option_slow = [
+            r["workload"] for r in reads if r["option_p99"] is not None and r["option_p99"] >= r["agentos_p50"]
+        ]
         option_errors = sum(r["option_errors"] for r in rows)
         out.append(
             (

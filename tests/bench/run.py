@@ -27,12 +27,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(
-    0, str(Path(__file__).resolve().parents[1])
-)  # tests/: `bench` and `contract` packages
-sys.path.insert(
-    0, str(Path(__file__).resolve().parents[2])
-)  # the repository: session_svc
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: `bench` and `contract` packages
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: session_svc
 
 import psutil
 
@@ -79,9 +75,7 @@ def ensure_seeded(dsn: str, sessions: int) -> Seeded:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS public.bench_seed (marker text PRIMARY KEY, seeded_at timestamptz DEFAULT now())"
         )
-        if conn.execute(
-            "SELECT 1 FROM public.bench_seed WHERE marker = %s", (marker,)
-        ).fetchone():
+        if conn.execute("SELECT 1 FROM public.bench_seed WHERE marker = %s", (marker,)).fetchone():
             seeded = load_seeded(conn)
             print(
                 f"reusing seeded database: {seeded.session_rows} sessions, {seeded.run_rows} runs",
@@ -115,9 +109,7 @@ def delete_created(dsn: str) -> None:
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(
-            "DELETE FROM ai.agno_sessions WHERE session_id LIKE 'bench-new-%%'"
-        )
+        conn.execute("DELETE FROM ai.agno_sessions WHERE session_id LIKE 'bench-new-%%'")
         conn.execute("DELETE FROM ai.agno_runs WHERE session_id LIKE 'bench-new-%%'")
 
 
@@ -158,15 +150,8 @@ def workloads(seeded: Seeded) -> dict[str, dict[str, Any]]:
     agent_ids = seeded.agent_sessions[:200]
     detail = [f"/sessions/{sid}?type=agent" for sid in agent_ids]
     pairs = sorted({seeded.owners[sid] for sid in seeded.agent_sessions})[:50]
-    filtered = [
-        f"/sessions?type=agent&user_id={u}&component_id={c}&sort_by=updated_at&limit=20"
-        for u, c in pairs
-    ]
-    one_run = [
-        f"/sessions/{sid}/runs/{seeded.runs[sid][-1]}?type=agent"
-        for sid in agent_ids
-        if seeded.runs.get(sid)
-    ]
+    filtered = [f"/sessions?type=agent&user_id={u}&component_id={c}&sort_by=updated_at&limit=20" for u, c in pairs]
+    one_run = [f"/sessions/{sid}/runs/{seeded.runs[sid][-1]}?type=agent" for sid in agent_ids if seeded.runs.get(sid)]
     targets = seeded.write_targets
     create_body = (
         '\'{"session_id":"bench-new-TAG-\' .. tid .. \'-\' .. k .. \'","session_name":"Bench session","user_id":"user-007",'
@@ -177,27 +162,15 @@ def workloads(seeded: Seeded) -> dict[str, dict[str, Any]]:
             "script": lambda tag: wrk.cycle_script("GET", detail),
             "paths": detail,
         },
-        "list": {
-            "script": lambda tag: wrk.cycle_script(
-                "GET", ["/sessions?type=agent&limit=20"]
-            )
-        },
+        "list": {"script": lambda tag: wrk.cycle_script("GET", ["/sessions?type=agent&limit=20"])},
         "list_filtered": {"script": lambda tag: wrk.cycle_script("GET", filtered)},
-        "runs": {
-            "script": lambda tag: wrk.cycle_script(
-                "GET", [f"/sessions/{s}/runs?type=agent" for s in agent_ids]
-            )
-        },
+        "runs": {"script": lambda tag: wrk.cycle_script("GET", [f"/sessions/{s}/runs?type=agent" for s in agent_ids])},
         "run_previews": {
-            "script": lambda tag: wrk.cycle_script(
-                "GET", [f"/sessions/{s}/run-previews?type=agent" for s in agent_ids]
-            )
+            "script": lambda tag: wrk.cycle_script("GET", [f"/sessions/{s}/run-previews?type=agent" for s in agent_ids])
         },
         "one_run": {"script": lambda tag: wrk.cycle_script("GET", one_run)},
         "create": {
-            "script": lambda tag: wrk.body_script(
-                "POST", ["/sessions?type=agent"], create_body.replace("TAG", tag)
-            ),
+            "script": lambda tag: wrk.body_script("POST", ["/sessions?type=agent"], create_body.replace("TAG", tag)),
             "mutates": True,
         },
         "patch": {
@@ -259,9 +232,7 @@ class Bench:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        result = wrk.run(
-            f"http://127.0.0.1:{server.port}", script, seconds, connections, threads
-        )
+        result = wrk.run(f"http://127.0.0.1:{server.port}", script, seconds, connections, threads)
         sampler.join()
         cpu1, pg1 = server.cpu_seconds(), cpu_by_pid(postgres_processes(self.pg_dir))
         rss = samples.get("rss") or server.rss_bytes()
@@ -302,9 +273,7 @@ class Bench:
         )
         return record
 
-    def compare(
-        self, name: str, spec: dict[str, Any], group: list[servers.Server]
-    ) -> None:
+    def compare(self, name: str, spec: dict[str, Any], group: list[servers.Server]) -> None:
         """Warm-up each server, then A B A B ... measured runs."""
         conns = spec.get("connections", self.plan.connections)
         threads = spec.get("threads", self.plan.threads)
@@ -341,16 +310,12 @@ class Bench:
         (self.out / "summary.json").write_text(json.dumps(data, indent=1, default=str))
 
 
-def overload(
-    bench: Bench, server: servers.Server, paths: list[str], seconds: int
-) -> dict[str, Any]:
+def overload(bench: Bench, server: servers.Server, paths: list[str], seconds: int) -> dict[str, Any]:
     """Find the saturating concurrency on detail, then run 4x past it counting statuses."""
     detail_lua = wrk.cycle_script("GET", paths)
     curve = []
     for c in (1, 2, 4, 8, 16, 32):
-        r = bench.measure(
-            server, "saturation", detail_lua, "curve", c, seconds, c, min(2, c)
-        )
+        r = bench.measure(server, "saturation", detail_lua, "curve", c, seconds, c, min(2, c))
         curve.append((c, r["rps"]))
     best = max(rps for _, rps in curve)
     saturating = next(c for c, rps in curve if rps >= 0.9 * best)
@@ -402,9 +367,7 @@ VARIANTS = [
 ]
 
 
-def compare_servers(
-    bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Path
-) -> list[dict[str, Any]]:
+def compare_servers(bench: Bench, specs: dict[str, dict[str, Any]], log_dir: Path) -> list[dict[str, Any]]:
     out = []
     port = 18200
     for server_name, loop, workers in VARIANTS:
@@ -469,20 +432,10 @@ def compare_servers(
                         bench.plan.threads,
                         variant=label,
                     )
-            mine = [
-                r
-                for r in bench.records
-                if r.get("variant") == label and r["phase"] == "server-cmp"
-            ]
+            mine = [r for r in bench.records if r.get("variant") == label and r["phase"] == "server-cmp"]
 
-            def mean(
-                workload: str, who: str, key: str, mine: list[dict[str, Any]] = mine
-            ) -> float:
-                vals = [
-                    r[key]
-                    for r in mine
-                    if r["workload"] == workload and r["server"] == who
-                ]
+            def mean(workload: str, who: str, key: str, mine: list[dict[str, Any]] = mine) -> float:
+                vals = [r[key] for r in mine if r["workload"] == workload and r["server"] == who]
                 return sum(vals) / len(vals)
 
             row.update(
@@ -495,9 +448,7 @@ def compare_servers(
                     (r["rss_mib_procs"] for r in mine if r["server"] == ours.label),
                     key=len,
                 ),
-                conns_per_process=[
-                    r["conns_per_process"] for r in mine if r["server"] == ours.label
-                ],
+                conns_per_process=[r["conns_per_process"] for r in mine if r["server"] == ours.label],
             )
         except Exception as exc:  # noqa: BLE001 - one failing variant must not lose the others
             row["error"] = f"{type(exc).__name__}: {exc}"
@@ -512,18 +463,13 @@ def compare_servers(
 # -- profiles ----------------------------------------------------------------------------------------
 
 
-def profile(
-    bench: Bench, server: servers.Server, specs: dict[str, dict[str, Any]], seconds: int
-) -> dict[str, str]:
+def profile(bench: Bench, server: servers.Server, specs: dict[str, dict[str, Any]], seconds: int) -> dict[str, str]:
     from bench import pyspy_tools
 
     out = {}
     for name in ("detail", "list"):
         for fmt, suffix in (("flamegraph", "svg"), ("raw", "txt")):
-            target = (
-                bench.out
-                / f"profile-{name}.{suffix if fmt == 'flamegraph' else 'collapsed.txt'}"
-            )
+            target = bench.out / f"profile-{name}.{suffix if fmt == 'flamegraph' else 'collapsed.txt'}"
             spy = pyspy_tools.start(server.proc.pid, target, fmt, seconds)
             time.sleep(1.0)  # py-spy attaches
             bench.measure(
@@ -583,9 +529,7 @@ def versions(dsn: str) -> dict[str, str]:
             out[dist] = "not installed"
     with psycopg.connect(dsn) as conn:
         out["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    wrk_version = subprocess.run(
-        ["wrk", "-v"], capture_output=True, text=True, check=False
-    )  # wrk -v exits 1
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)  # wrk -v exits 1
     out["wrk"] = (
         (wrk_version.stdout or wrk_version.stderr).splitlines()[0]
         if (wrk_version.stdout or wrk_version.stderr)
@@ -664,9 +608,7 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
         ]
         for r in bench.extra["servers"]:
             if "error" in r:
-                lines.append(
-                    f"| {r['server']} | {r['loop']} | {r['workers']} | failed: {r['error']} |||||||||"
-                )
+                lines.append(f"| {r['server']} | {r['loop']} | {r['workers']} | failed: {r['error']} |||||||||")
                 continue
             lines.append(
                 f"| {r['server']} | {r['loop']} | {r['workers']} | {r['detail_rps']:,.0f} | {report.fmt(report.ratio(r['detail_rps'], agentos_detail), 2, '×')} | "
@@ -677,10 +619,7 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
     if "budget" in bench.extra:
         from bench import budget
 
-        cpu = {
-            w: (agg.get((w, report.OURS)) or {}).get("cpu_ms_per_req")
-            for w in bench.extra["budget"]
-        }
+        cpu = {w: (agg.get((w, report.OURS)) or {}).get("cpu_ms_per_req") for w in bench.extra["budget"]}
         lines += [
             "## CPU budget per request (ours, in-process, CPU time)",
             "",
@@ -711,25 +650,19 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--quick",
         action="store_true",
         help="about two minutes: 200 sessions, 1 s warm-up, 2 runs of 2 s, no overload",
     )
-    parser.add_argument(
-        "--sessions", type=int, help="sessions to seed (default 2000; 200 with --quick)"
-    )
+    parser.add_argument("--sessions", type=int, help="sessions to seed (default 2000; 200 with --quick)")
     parser.add_argument(
         "--seconds",
         type=int,
         help="seconds per measured run (default 10; 2 with --quick)",
     )
-    parser.add_argument(
-        "--runs", type=int, help="measured runs per server and workload (default 2)"
-    )
+    parser.add_argument("--runs", type=int, help="measured runs per server and workload (default 2)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
         "--workloads",
@@ -745,19 +678,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="py-spy our detail and list paths (flame graphs + digests)",
     )
-    parser.add_argument(
-        "--no-overload", action="store_true", help="skip the overload measurement"
-    )
+    parser.add_argument("--no-overload", action="store_true", help="skip the overload measurement")
     parser.add_argument(
         "--no-option", action="store_true", help="skip ours with AGNO_SERVER=uvicorn (the faster server option)"
     )
-    parser.add_argument(
-        "--overload", action="store_true", help="measure overload even with --quick"
-    )
+    parser.add_argument("--overload", action="store_true", help="measure overload even with --quick")
     parser.add_argument(
         "--pg-options",
-        help="also run ours as 'ours-pgopts' with these libpq options, "
-        "e.g. '-c plan_cache_mode=force_generic_plan'",
+        help="also run ours as 'ours-pgopts' with these libpq options, e.g. '-c plan_cache_mode=force_generic_plan'",
     )
     args = parser.parse_args(argv)
 
@@ -794,16 +722,11 @@ def main(argv: list[str] | None = None) -> int:
         from psycopg.conninfo import make_conninfo
 
         with_options = make_conninfo(dsn, options=args.pg_options)
-        group.append(
-            servers.ours("ours-pgopts", PORTS["ours-pgopts"], with_options, log_dir)
-        )
-    ceiling = servers.ceiling(
-        "ceiling", PORTS["ceiling"], dsn, log_dir, workers=defaults.workers
-    )
+        group.append(servers.ours("ours-pgopts", PORTS["ours-pgopts"], with_options, log_dir))
+    ceiling = servers.ceiling("ceiling", PORTS["ceiling"], dsn, log_dir, workers=defaults.workers)
     meta: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
-        "command": "python tests/bench/run.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python tests/bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "plan": plan.__dict__,
         "sessions_rows": seeded.session_rows,
         "run_rows": seeded.run_rows,
@@ -830,9 +753,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.save(meta)
         if not args.no_overload and (args.overload or not quick):
             print("overload:", flush=True)
-            bench.extra["overload"] = overload(
-                bench, ours, specs["detail"]["paths"], plan.seconds
-            )
+            bench.extra["overload"] = overload(bench, ours, specs["detail"]["paths"], plan.seconds)
             bench.save(meta)
         if args.profile:
             print("profiles:", flush=True)

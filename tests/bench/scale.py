@@ -50,9 +50,7 @@ def extra_index_names() -> list[str]:
 def prepare_templates(dsn: str) -> None:
     """Seed template sessions through agno once and keep them aside in bench_tpl_* tables."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        if conn.execute(
-            "SELECT to_regclass('public.bench_tpl_sessions') IS NOT NULL"
-        ).fetchone()[0]:
+        if conn.execute("SELECT to_regclass('public.bench_tpl_sessions') IS NOT NULL").fetchone()[0]:
             return
         conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
     from agno.db.postgres import PostgresDb
@@ -91,9 +89,7 @@ def grow(dsn: str, target: int, users: int, chunk: int = 50_000) -> float:
     started = time.monotonic()
     with psycopg.connect(dsn, autocommit=True) as conn:
         have = conn.execute("SELECT n FROM public.bench_scale_size").fetchone()[0]
-        ntpl = conn.execute(
-            "SELECT count(*) FROM public.bench_tpl_sessions"
-        ).fetchone()[0]
+        ntpl = conn.execute("SELECT count(*) FROM public.bench_tpl_sessions").fetchone()[0]
         sid = "'scale-' || lpad(i::text, 8, '0')"
         session_expr = {
             "session_id": sid,
@@ -158,9 +154,7 @@ def set_extra_indexes(dsn: str, present: bool) -> None:
 
 def explain_ms(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> float:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        plan = conn.execute(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params
-        ).fetchone()[0]
+        plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()[0]
     return float(plan[0]["Execution Time"])
 
 
@@ -182,9 +176,7 @@ def scale_workloads(dsn: str, size: int, users: int) -> dict[str, list[str]]:
     some_users = [f"user-{(k * 37) % users:05d}" for k in range(50)]
     return {
         "list": ["/sessions?limit=20"],
-        "list_user": [
-            f"/sessions?user_id={u}&sort_by=updated_at&limit=20" for u in some_users
-        ],
+        "list_user": [f"/sessions?user_id={u}&sort_by=updated_at&limit=20" for u in some_users],
         "list_name": [
             f"/sessions?{urlencode({'session_name': w, 'limit': 20})}"
             for w in ("budget", "vector", "paris", "plan #00", "review")
@@ -195,20 +187,14 @@ def scale_workloads(dsn: str, size: int, users: int) -> dict[str, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--sizes",
         default="10000,100000",
         help="comma-separated session counts, ascending (default 10000,100000)",
     )
-    parser.add_argument(
-        "--seconds", type=int, default=5, help="seconds per wrk run (default 5)"
-    )
-    parser.add_argument(
-        "--users", type=int, default=1000, help="distinct user_ids (default 1000)"
-    )
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--users", type=int, default=1000, help="distinct user_ids (default 1000)")
     parser.add_argument(
         "--connections",
         type=int,
@@ -232,12 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"growing to {size:,} sessions ...", flush=True)
         grow_s = grow(dsn, size, args.users)
         with psycopg.connect(dsn, autocommit=True) as conn:
-            db_size = conn.execute(
-                "SELECT pg_size_pretty(pg_database_size(current_database()))"
-            ).fetchone()[0]
-            runs_count = conn.execute(
-                f"SELECT count(*) FROM {SCHEMA}.agno_runs"
-            ).fetchone()[0]
+            db_size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
+            runs_count = conn.execute(f"SELECT count(*) FROM {SCHEMA}.agno_runs").fetchone()[0]
         paths = scale_workloads(dsn, size, args.users)
         for indexed in (False, True):
             set_extra_indexes(dsn, indexed)
@@ -253,9 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, p in paths.items():
                     script = out / "lua" / f"{name}-{size}-{int(indexed)}.lua"
                     script.write_text(wrk.cycle_script("GET", p))
-                    wrk.run(
-                        f"http://127.0.0.1:{PORT}", script, 1, args.connections, 1
-                    )  # warm-up, discarded
+                    wrk.run(f"http://127.0.0.1:{PORT}", script, 1, args.connections, 1)  # warm-up, discarded
                     r = wrk.run(
                         f"http://127.0.0.1:{PORT}",
                         script,
@@ -273,14 +253,10 @@ def main(argv: list[str] | None = None) -> int:
                     )
             finally:
                 server.stop()
-        (out / "scale.json").write_text(
-            json.dumps({"meta": meta, "results": results}, indent=1)
-        )
+        (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     meta["load_end"] = Path("/proc/loadavg").read_text().strip()
     text = scale_summary(meta, results)
-    (out / "scale.json").write_text(
-        json.dumps({"meta": meta, "results": results}, indent=1)
-    )
+    (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     (out / "summary.md").write_text(text)
     print("\n" + text)
     return 0
@@ -313,23 +289,11 @@ def scale_summary(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
         ]
         for w in dict.fromkeys(r["workload"] for r in results):
             a = next(
-                (
-                    r
-                    for r in results
-                    if r["size"] == smallest
-                    and r["workload"] == w
-                    and r["extra_indexes"]
-                ),
+                (r for r in results if r["size"] == smallest and r["workload"] == w and r["extra_indexes"]),
                 None,
             )
             b = next(
-                (
-                    r
-                    for r in results
-                    if r["size"] == largest
-                    and r["workload"] == w
-                    and r["extra_indexes"]
-                ),
+                (r for r in results if r["size"] == largest and r["workload"] == w and r["extra_indexes"]),
                 None,
             )
             if a and b:

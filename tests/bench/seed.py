@@ -91,12 +91,8 @@ class Seeded:
     team_sessions: list[str] = field(default_factory=list)
     workflow_sessions: list[str] = field(default_factory=list)
     write_targets: list[str] = field(default_factory=list)
-    runs: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # session_id -> top-level run ids
-    owners: dict[str, tuple[str, str]] = field(
-        default_factory=dict
-    )  # session_id -> (user_id, component_id)
+    runs: dict[str, list[str]] = field(default_factory=dict)  # session_id -> top-level run ids
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)  # session_id -> (user_id, component_id)
     session_rows: int = 0
     run_rows: int = 0
 
@@ -109,23 +105,15 @@ def load_seeded(conn: Any, schema: str = "ai") -> Seeded:
         "WHERE session_id LIKE 'bench-%%' AND session_id NOT LIKE 'bench-new-%%' ORDER BY session_id"
     ).fetchall()
     for session_id, kind, user_id, component_id in rows:
-        target = (
-            out.write_targets
-            if session_id.startswith("bench-write-")
-            else getattr(out, f"{kind}_sessions")
-        )
+        target = out.write_targets if session_id.startswith("bench-write-") else getattr(out, f"{kind}_sessions")
         target.append(session_id)
         out.owners[session_id] = (user_id, component_id)
     for session_id, run_id in conn.execute(
         f"SELECT session_id, run_id FROM {schema}.agno_runs WHERE parent_run_id IS NULL ORDER BY session_id, run_index"
     ):
         out.runs.setdefault(session_id, []).append(run_id)
-    out.session_rows = conn.execute(
-        f"SELECT count(*) FROM {schema}.agno_sessions"
-    ).fetchone()[0]
-    out.run_rows = conn.execute(f"SELECT count(*) FROM {schema}.agno_runs").fetchone()[
-        0
-    ]
+    out.session_rows = conn.execute(f"SELECT count(*) FROM {schema}.agno_sessions").fetchone()[0]
+    out.run_rows = conn.execute(f"SELECT count(*) FROM {schema}.agno_runs").fetchone()[0]
     return out
 
 
@@ -186,9 +174,7 @@ class _Builder:
         """Messages of one agent run (system, history, user, tool round, answer), tools, content, tokens."""
         M, rng = self.Message, self.rng
         answer = _text(rng, 40, 140)
-        messages = [
-            M(id=f"{run_id}-sys", role="system", content=SYSTEM_PROMPT, created_at=t)
-        ]
+        messages = [M(id=f"{run_id}-sys", role="system", content=SYSTEM_PROMPT, created_at=t)]
         for old in history:
             messages.append(
                 M(
@@ -199,9 +185,7 @@ class _Builder:
                     from_history=True,
                 )
             )
-        messages.append(
-            M(id=f"{run_id}-u", role="user", content=question, created_at=t)
-        )
+        messages.append(M(id=f"{run_id}-u", role="user", content=question, created_at=t))
         tools: list[Any] = []
         tokens_in, tokens_out = rng.randint(300, 1800), rng.randint(40, 400)
         if with_tool:
@@ -248,9 +232,7 @@ class _Builder:
                     result=result,
                     tool_call_error=False,
                     created_at=t + 2,
-                    metrics=self.ToolCallMetrics(
-                        duration=round(rng.uniform(0.01, 0.5), 6)
-                    ),
+                    metrics=self.ToolCallMetrics(duration=round(rng.uniform(0.01, 0.5), 6)),
                 )
             )
         messages.append(
@@ -305,9 +287,7 @@ def _state(rng: random.Random, k: int) -> dict[str, Any]:
     }
 
 
-def _agent_session(
-    b: _Builder, session_id: str, t0: int, named: bool
-) -> tuple[Any, list[tuple[Any, int]], str, str]:
+def _agent_session(b: _Builder, session_id: str, t0: int, named: bool) -> tuple[Any, list[tuple[Any, int]], str, str]:
     from agno.run.agent import RunInput, RunOutput
     from agno.run.base import RunStatus
     from agno.session import AgentSession
@@ -334,11 +314,7 @@ def _agent_session(
             session_state=_state(rng, j), created_at=t,
         )  # fmt: skip
         runs.append((run, j))
-        history.extend(
-            m
-            for m in messages
-            if m.role in ("user", "assistant") and m.content and not m.from_history
-        )
+        history.extend(m for m in messages if m.role in ("user", "assistant") and m.content and not m.from_history)
     session = AgentSession(
         session_id=session_id, agent_id=agent_id, user_id=user_id,
         session_data={**({"session_name": f"{_text(rng, 2, 5)[:-1]} #{session_id[-4:]}"} if named else {}), "session_state": _state(rng, len(runs)), "session_metrics": _session_metrics(tokens)},
@@ -349,9 +325,7 @@ def _agent_session(
     return session, runs, user_id, agent_id
 
 
-def _team_session(
-    b: _Builder, session_id: str, t0: int, named: bool
-) -> tuple[Any, list[tuple[Any, int]], str, str]:
+def _team_session(b: _Builder, session_id: str, t0: int, named: bool) -> tuple[Any, list[tuple[Any, int]], str, str]:
     from agno.run.agent import RunInput, RunOutput
     from agno.run.base import RunStatus
     from agno.run.team import TeamRunInput, TeamRunOutput
@@ -379,9 +353,7 @@ def _team_session(
             model_provider="OpenAI", messages=m_messages, metrics=b.run_metrics(mi, mo), tools=m_tools or None,
             status=RunStatus.completed, created_at=t + 1,
         )  # fmt: skip
-        messages, _, answer, ti, to = b.conversation(
-            team_run_id, t, question, history[-4:], with_tool=False
-        )
+        messages, _, answer, ti, to = b.conversation(team_run_id, t, question, history[-4:], with_tool=False)
         team_run = TeamRunOutput(
             run_id=team_run_id, team_id=team_id, team_name=team_name, session_id=session_id, user_id=user_id,
             input=TeamRunInput(input_content=question), content=answer, model="gpt-4o", model_provider="OpenAI",
@@ -391,11 +363,7 @@ def _team_session(
         tokens.append((ti + mi, to + mo))
         runs.append((member, 2 * j))  # agno persists the member run, then the team run
         runs.append((team_run, 2 * j + 1))
-        history.extend(
-            m
-            for m in messages
-            if m.role in ("user", "assistant") and m.content and not m.from_history
-        )
+        history.extend(m for m in messages if m.role in ("user", "assistant") and m.content and not m.from_history)
     session = TeamSession(
         session_id=session_id, team_id=team_id, user_id=user_id,
         session_data={**({"session_name": f"{_text(rng, 2, 5)[:-1]} #{session_id[-4:]}"} if named else {}), "session_state": _state(rng, len(runs)), "session_metrics": _session_metrics(tokens)},
@@ -424,9 +392,7 @@ def _workflow_session(
         step_run_id = f"{wf_run_id}-s"
         t = t0 + 90 * j
         topic = _text(rng, 4, 12)
-        messages, _, answer, ti, to = b.conversation(
-            step_run_id, t, topic, [], with_tool=rng.random() < 0.4
-        )
+        messages, _, answer, ti, to = b.conversation(step_run_id, t, topic, [], with_tool=rng.random() < 0.4)
         step_metrics = b.run_metrics(ti, to)
         step_run = RunOutput(
             run_id=step_run_id, agent_id="bench-step-agent", agent_name="Step Agent", session_id=session_id,
@@ -479,9 +445,7 @@ def seed(db: Any, count: int, seed: int = 7, batch: int = 200) -> int:
     rng = random.Random(seed)
     builder = _Builder(rng)
     run_rows = 0
-    items = plan(count, seed) + [
-        (f"bench-write-{i:03d}", "write") for i in range(WRITE_TARGETS)
-    ]
+    items = plan(count, seed) + [(f"bench-write-{i:03d}", "write") for i in range(WRITE_TARGETS)]
     pending_sessions: list[Any] = []
     pending_runs: list[tuple[Any, str, str, int]] = []
 
@@ -495,9 +459,7 @@ def seed(db: Any, count: int, seed: int = 7, batch: int = 200) -> int:
     for i, (session_id, kind) in enumerate(items):
         t0 = BASE_EPOCH + 600 * i
         build = _BUILDERS["agent" if kind == "write" else kind]
-        session, runs, user_id, _ = build(
-            builder, session_id, t0, named=rng.random() < 0.7
-        )
+        session, runs, user_id, _ = build(builder, session_id, t0, named=rng.random() < 0.7)
         pending_sessions.append(session)
         pending_runs.extend((run, session_id, user_id, index) for run, index in runs)
         run_rows += len(runs)

@@ -38,9 +38,7 @@ class Server:
         # tests/ for the bench packages, then the checkout itself: the code under test, not an installed copy
         env = {**os.environ, "PYTHONPATH": f"{TESTS_DIR}{os.pathsep}{TESTS_DIR.parent}", **self.env}
         if self.log_dir:
-            with open(
-                self.log_dir / f"{self.label}.log", "wb"
-            ) as log:  # the child keeps its own copy
+            with open(self.log_dir / f"{self.label}.log", "wb") as log:  # the child keeps its own copy
                 self.proc = subprocess.Popen(
                     self.argv,
                     env=env,
@@ -59,25 +57,17 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{self.label} exited with {self.proc.returncode} (see {self.label}.log)"
-                )
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode} (see {self.label}.log)")
             try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2
-                ) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2) as r:
                     if r.status == 200:
-                        time.sleep(
-                            0.5 if len(self.processes()) == 1 else 2.0
-                        )  # let every worker come up
+                        time.sleep(0.5 if len(self.processes()) == 1 else 2.0)  # let every worker come up
                         return
             except OSError:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(
-            f"{self.label} not ready on :{self.port} after {timeout:.0f} s"
-        )
+        raise RuntimeError(f"{self.label} not ready on :{self.port} after {timeout:.0f} s")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -138,10 +128,7 @@ class Server:
             n = sum(
                 1
                 for c in conns
-                if c.laddr
-                and c.laddr.port == self.port
-                and c.raddr
-                and c.status == psutil.CONN_ESTABLISHED
+                if c.laddr and c.laddr.port == self.port and c.raddr and c.status == psutil.CONN_ESTABLISHED
             )
             if n:
                 out[p.pid] = n
@@ -155,9 +142,7 @@ class Server:
     def tcp_nodelay(self) -> bool | None:
         """TCP_NODELAY on the server side of an accepted connection, read with pidfd_getfd."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as client:
-            client.sendall(
-                f"GET {self.health_path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
-            )
+            client.sendall(f"GET {self.health_path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
             client.recv(65536)
             local = client.getsockname()
             for p in self.processes():
@@ -166,11 +151,7 @@ class Server:
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
                 for c in conns:
-                    if (
-                        c.raddr
-                        and (c.raddr.ip, c.raddr.port) == local
-                        and c.fd not in (-1, None)
-                    ):
+                    if c.raddr and (c.raddr.ip, c.raddr.port) == local and c.fd not in (-1, None):
                         return _getsockopt_nodelay(p.pid, c.fd)
         return None
 

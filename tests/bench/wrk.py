@@ -49,14 +49,10 @@ end
 
 
 def _lua_string(value: str) -> str:
-    return json.dumps(
-        value
-    )  # a JSON string literal is a valid Lua string literal for our ASCII ids
+    return json.dumps(value)  # a JSON string literal is a valid Lua string literal for our ASCII ids
 
 
-def cycle_script(
-    method: str, paths: list[str], body: str | None = None, count_statuses: bool = False
-) -> str:
+def cycle_script(method: str, paths: list[str], body: str | None = None, count_statuses: bool = False) -> str:
     """Requests cycling over `paths` (each thread starts at a different offset)."""
     items = ",\n".join(f"  {_lua_string(p)}" for p in paths)
     headers = '{["Content-Type"] = "application/json"}' if body is not None else "nil"
@@ -78,9 +74,7 @@ end
 """
 
 
-def body_script(
-    method: str, paths: list[str], body_lua_expr: str, prelude: str = ""
-) -> str:
+def body_script(method: str, paths: list[str], body_lua_expr: str, prelude: str = "") -> str:
     """Requests whose JSON body is built per request by the Lua expression `body_lua_expr`, which
     may use `k` (this thread's request counter), `tid` (thread number) and `path`."""
     items = ",\n".join(f"  {_lua_string(p)}" for p in paths)
@@ -142,16 +136,10 @@ def run(
         str(script),
         url,
     ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=seconds + 60, check=False
-    )  # rc checked below
-    line = next(
-        (ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None
-    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)  # rc checked below
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
     if line is None:
-        raise RuntimeError(
-            f"wrk gave no result (rc {proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-500:]}"
-        )
+        raise RuntimeError(f"wrk gave no result (rc {proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-500:]}")
     return parse(line)
 
 

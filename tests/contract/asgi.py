@@ -56,7 +56,9 @@ class InProcessServer:
         self.name = name
         self.loop = loop
         self.lifespan = Lifespan(app)
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
+        )
 
     def start(self) -> None:
         self.loop.run_until_complete(self.lifespan.start())

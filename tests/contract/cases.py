@@ -130,7 +130,20 @@ def list_cases() -> list[Case]:
         db = OTHER if label == "legacy-other" else MAIN
         add(_get(f"list-name-{label}", f"/sessions?db_id={db}&{_q(session_name=name)}"))
     # pagination
-    for limit, page in [(1, 1), (1, 2), (1, 15), (1, 16), (2, 3), (3, 5), (3, 6), (5, 1), (5, 4), (20, 2), (100, 1), (7, 2)]:
+    for limit, page in [
+        (1, 1),
+        (1, 2),
+        (1, 15),
+        (1, 16),
+        (2, 3),
+        (3, 5),
+        (3, 6),
+        (5, 1),
+        (5, 4),
+        (20, 2),
+        (100, 1),
+        (7, 2),
+    ]:
         add(_get(f"list-limit{limit}-page{page}", f"/sessions?db_id={MAIN}&limit={limit}&page={page}"))
     add(_get("list-page-huge-empty", f"/sessions?db_id={MAIN}&limit=1&page=1000000"))
     add(_get("list-limit-huge", f"/sessions?db_id={MAIN}&limit=1000000000"))
@@ -141,14 +154,34 @@ def list_cases() -> list[Case]:
     for column in SESSION_COLUMNS:
         for order in ("asc", "desc"):
             declared = None if column in UNIQUE_SORT_COLUMNS else "tie-breaker"
-            add(_get(f"list-sort-{column}-{order}", f"/sessions?db_id={MAIN}&sort_by={column}&sort_order={order}&limit=100", declared))
+            add(
+                _get(
+                    f"list-sort-{column}-{order}",
+                    f"/sessions?db_id={MAIN}&sort_by={column}&sort_order={order}&limit=100",
+                    declared,
+                )
+            )
     add(_get("list-sort-order-asc-default-key", f"/sessions?db_id={MAIN}&sort_order=asc"))
     add(_get("list-sort-updated-asc-page2", f"/sessions?db_id={MAIN}&sort_by=updated_at&sort_order=asc&limit=4&page=2"))
-    add(_get("list-sort-session-id-asc-page3", f"/sessions?db_id={MAIN}&sort_by=session_id&sort_order=asc&limit=4&page=3"))
+    add(
+        _get(
+            "list-sort-session-id-asc-page3", f"/sessions?db_id={MAIN}&sort_by=session_id&sort_order=asc&limit=4&page=3"
+        )
+    )
     add(_get("list-other-sort-updated-asc", f"/sessions?db_id={OTHER}&sort_by=updated_at&sort_order=asc"))
-    add(_get("list-sort-order-other-value-is-desc", f"/sessions?db_id={MAIN}&sort_by=created_at&sort_order=desc&limit=3"))
+    add(
+        _get(
+            "list-sort-order-other-value-is-desc", f"/sessions?db_id={MAIN}&sort_by=created_at&sort_order=desc&limit=3"
+        )
+    )
     for value in ("bogus", "", "runs"):
-        add(_get(f"list-sort-unknown-{value or 'empty'}", f"/sessions?db_id={MAIN}&sort_by={value}&limit=100", "unknown-sort"))
+        add(
+            _get(
+                f"list-sort-unknown-{value or 'empty'}",
+                f"/sessions?db_id={MAIN}&sort_by={value}&limit=100",
+                "unknown-sort",
+            )
+        )
     add(_get("list-sort-unknown-asc", f"/sessions?db_id={MAIN}&sort_by=bogus&sort_order=asc&limit=100", "unknown-sort"))
     for attribute in ("keys", "values", "items", "get"):
         add(_get(f"list-sort-{attribute}", f"/sessions?db_id={MAIN}&sort_by={attribute}", "sort-attribute-500"))
@@ -192,17 +225,32 @@ def list_cases() -> list[Case]:
         ("three-errors", "type=x&limit=x&sort_order=x"),
     ]:
         add(_get(f"list-422-{label}", f"/sessions?db_id={MAIN}&{query}"))
-    add(_get("list-422-before-db-resolution", f"/sessions?db_id=nope&limit=0"))
+    add(_get("list-422-before-db-resolution", "/sessions?db_id=nope&limit=0"))
     # how FastAPI/pydantic parse query values (lax mode)
     for label, raw in [
-        ("plus", "%2B5"), ("space-before", "%205"), ("space-after", "5%20"), ("leading-zero", "05"), ("exp", "1e1"),
-        ("float-int", "2.0"), ("float", "2.5"), ("hex", "0x10"), ("underscore", "1_0"), ("arabic-digit", "%D9%A3"),
-        ("bool", "true"), ("minus-zero", "-0"), ("huge-negative", "-99999999999999999999"), ("tab", "%093"),
+        ("plus", "%2B5"),
+        ("space-before", "%205"),
+        ("space-after", "5%20"),
+        ("leading-zero", "05"),
+        ("exp", "1e1"),
+        ("float-int", "2.0"),
+        ("float", "2.5"),
+        ("hex", "0x10"),
+        ("underscore", "1_0"),
+        ("arabic-digit", "%D9%A3"),
+        ("bool", "true"),
+        ("minus-zero", "-0"),
+        ("huge-negative", "-99999999999999999999"),
+        ("tab", "%093"),
     ]:
         add(_get(f"list-limit-parse-{label}", f"/sessions?db_id={MAIN}&limit={raw}"))
-    for label, raw in [("type-trailing-space", "type=agent%20"), ("type-capital", "type=Agent"),
-                       ("sort-order-space", "sort_order=asc%20"), ("page-plus", "page=%2B2&limit=3"),
-                       ("page-float", "page=2.0&limit=3")]:
+    for label, raw in [
+        ("type-trailing-space", "type=agent%20"),
+        ("type-capital", "type=Agent"),
+        ("sort-order-space", "sort_order=asc%20"),
+        ("page-plus", "page=%2B2&limit=3"),
+        ("page-float", "page=2.0&limit=3"),
+    ]:
         add(_get(f"list-parse-{label}", f"/sessions?db_id={MAIN}&{raw}"))
     for label, name in [("backslash", "\\"), ("backslash-percent", "\\%"), ("quote", "'"), ("newline", "a\nb")]:
         add(_get(f"list-name-{label}", f"/sessions?db_id={MAIN}&{_q(session_name=name)}"))
@@ -246,7 +294,12 @@ def detail_cases() -> list[Case]:
     add(_get("get-table-memories-selects-db", f"/sessions/other-sess-1?db_id={OTHER}&table=agno_memories"))
     add(_get("runs-table-metrics-selects-db", f"/sessions/other-sess-1/runs?db_id={OTHER}&table=agno_metrics"))
     add(_get("run-table-evals-selects-db", f"/sessions/other-sess-1/runs/run-o1-1?db_id={OTHER}&table=agno_eval_runs"))
-    add(_get("previews-table-knowledge-selects-db", f"/sessions/agent-sess-1/run-previews?db_id={MAIN}&table=agno_knowledge"))
+    add(
+        _get(
+            "previews-table-knowledge-selects-db",
+            f"/sessions/agent-sess-1/run-previews?db_id={MAIN}&table=agno_knowledge",
+        )
+    )
     add(_get("get-table-runs-not-a-session-table-404", f"/sessions/agent-sess-1?db_id={MAIN}&table=agno_runs"))
     add(_get("get-table-learnings-selects-db", f"/sessions/agent-sess-1?db_id={MAIN}&table=agno_learnings"))
     add(_get("get-table-versions-404", f"/sessions/agent-sess-1?db_id={MAIN}&table=agno_schema_versions"))
@@ -285,15 +338,45 @@ def run_list_cases() -> list[Case]:
         add(_get(f"{route}-paused-status", f"/sessions/agent-paused/{route}?db_id={MAIN}&status=paused"))
         # db-other/other-sess-1: table runs at C+10, C+20; its legacy-only run at BASE+5
         other_created = session_created_at(OTHER, "other-sess-1")
-        add(_get(f"{route}-legacy-after", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_after={other_created + 10}"))
-        add(_get(f"{route}-legacy-before", f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_before={LEGACY_RUN_AT + 5}"))
-        add(_get(f"{route}-legacy-status", f"/sessions/other-legacy/{route}?db_id={OTHER}&status=COMPLETED&created_after=1"))
+        add(
+            _get(
+                f"{route}-legacy-after",
+                f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_after={other_created + 10}",
+            )
+        )
+        add(
+            _get(
+                f"{route}-legacy-before",
+                f"/sessions/other-sess-1/{route}?db_id={OTHER}&created_before={LEGACY_RUN_AT + 5}",
+            )
+        )
+        add(
+            _get(
+                f"{route}-legacy-status",
+                f"/sessions/other-legacy/{route}?db_id={OTHER}&status=COMPLETED&created_after=1",
+            )
+        )
         add(_get(f"{route}-status-bogus-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status=BOGUS&status=done"))
         add(_get(f"{route}-status-bogus-before-db-400", f"/sessions/agent-sess-3/{route}?db_id=nope&status=bogus"))
         add(_get(f"{route}-status-empty-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status="))
-        add(_get(f"{route}-created-after-text-422", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after=yesterday"))
-        add(_get(f"{route}-created-after-float", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after={created + 20}.0"))
-        add(_get(f"{route}-created-before-float-frac-422", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_before=5.5"))
+        add(
+            _get(
+                f"{route}-created-after-text-422",
+                f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after=yesterday",
+            )
+        )
+        add(
+            _get(
+                f"{route}-created-after-float",
+                f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after={created + 20}.0",
+            )
+        )
+        add(
+            _get(
+                f"{route}-created-before-float-frac-422",
+                f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_before=5.5",
+            )
+        )
         add(_get(f"{route}-created-after-negative", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&created_after=-1"))
         add(_get(f"{route}-status-spaces-400", f"/sessions/agent-sess-3/{route}?db_id={MAIN}&status=%20COMPLETED"))
         add(_get(f"{route}-missing-404", f"/sessions/nope/{route}?db_id={MAIN}"))
@@ -314,7 +397,12 @@ def single_run_cases() -> list[Case]:
     for db, sessions in ((MAIN, MAIN_SESSIONS), (OTHER, OTHER_SESSIONS)):
         for session_id, count in sessions.items():
             for index in range(count):
-                add(_get(f"run-{session_id}-{index}", f"/sessions/{session_id}/runs/{{run:{db}/{session_id}:{index}}}?db_id={db}"))
+                add(
+                    _get(
+                        f"run-{session_id}-{index}",
+                        f"/sessions/{session_id}/runs/{{run:{db}/{session_id}:{index}}}?db_id={db}",
+                    )
+                )
     for session_id, run_ids in LEGACY_ONLY_RUNS.items():
         for run_id in run_ids:
             add(_get(f"run-legacy-{run_id}", f"/sessions/{session_id}/runs/{run_id}?db_id={OTHER}"))
@@ -341,17 +429,46 @@ CORS_HEADERS = (
 
 def routing_cases() -> list[Case]:
     origin = (("origin", "http://localhost:3000"),)
-    preflight = origin + (("access-control-request-method", "PATCH"), ("access-control-request-headers", "content-type"))
+    preflight = origin + (
+        ("access-control-request-method", "PATCH"),
+        ("access-control-request-headers", "content-type"),
+    )
     return [
-        Case("cors-preflight-allowed", "OPTIONS", f"/sessions/agent-sess-1?db_id={MAIN}", headers=preflight,
-             compare_headers=CORS_HEADERS),
-        Case("cors-preflight-disallowed", "OPTIONS", f"/sessions?db_id={MAIN}",
-             headers=(("origin", "https://evil.example"), ("access-control-request-method", "GET")),
-             compare_headers=CORS_HEADERS),
-        Case("cors-simple-get", "GET", f"/sessions/agent-sess-2?db_id={MAIN}", headers=origin, compare_headers=CORS_HEADERS),
-        Case("cors-simple-get-other-origin", "GET", f"/sessions/agent-sess-2?db_id={MAIN}",
-             headers=(("origin", "https://evil.example"),), compare_headers=CORS_HEADERS),
-        Case("cors-404-allowed-origin", "GET", f"/sessions/nope?db_id={MAIN}", headers=origin, compare_headers=CORS_HEADERS),
+        Case(
+            "cors-preflight-allowed",
+            "OPTIONS",
+            f"/sessions/agent-sess-1?db_id={MAIN}",
+            headers=preflight,
+            compare_headers=CORS_HEADERS,
+        ),
+        Case(
+            "cors-preflight-disallowed",
+            "OPTIONS",
+            f"/sessions?db_id={MAIN}",
+            headers=(("origin", "https://evil.example"), ("access-control-request-method", "GET")),
+            compare_headers=CORS_HEADERS,
+        ),
+        Case(
+            "cors-simple-get",
+            "GET",
+            f"/sessions/agent-sess-2?db_id={MAIN}",
+            headers=origin,
+            compare_headers=CORS_HEADERS,
+        ),
+        Case(
+            "cors-simple-get-other-origin",
+            "GET",
+            f"/sessions/agent-sess-2?db_id={MAIN}",
+            headers=(("origin", "https://evil.example"),),
+            compare_headers=CORS_HEADERS,
+        ),
+        Case(
+            "cors-404-allowed-origin",
+            "GET",
+            f"/sessions/nope?db_id={MAIN}",
+            headers=origin,
+            compare_headers=CORS_HEADERS,
+        ),
         Case("method-options-405", "OPTIONS", f"/sessions?db_id={MAIN}", compare_headers=("allow",)),
         Case("method-head-405", "HEAD", f"/sessions?db_id={MAIN}", compare_headers=("allow",)),
         _get("get-slash-encoded-id", f"/sessions/a%2Fb?db_id={MAIN}"),
@@ -390,8 +507,15 @@ def create_cases() -> list[Case]:
     cases: list[Case] = []
     add = cases.append
 
-    def create(case_id: str, query: str, body, sid: str | None, declared: str | None = None,
-               list_user: str | None = None, **extra) -> None:
+    def create(
+        case_id: str,
+        query: str,
+        body,
+        sid: str | None,
+        declared: str | None = None,
+        list_user: str | None = None,
+        **extra,
+    ) -> None:
         url = f"/sessions?db_id={SCRATCH}" + (f"&{query}" if query else "")
         readbacks = (_detail(sid),) if sid else ()
         if list_user:  # the list view of what was written, through a user id unique to this copy
@@ -399,62 +523,230 @@ def create_cases() -> list[Case]:
         rows = (sid,) if sid else ()
         add(
             Case(
-                case_id, "POST", url, json=body, readbacks=readbacks, rows=rows,
-                normalise=(CLONE, NOW), declared=declared, **extra,
+                case_id,
+                "POST",
+                url,
+                json=body,
+                readbacks=readbacks,
+                rows=rows,
+                normalise=(CLONE, NOW),
+                declared=declared,
+                **extra,
             )
         )
 
-    create("create-agent-full", "", {
-        "session_id": "c-agent{S}", "session_name": "New Session", "session_state": {"k": "v", "zz": None, "b": [1, 2]},
-        "metadata": {"m": 1, "Café": "☕"}, "user_id": "user-9{S}", "agent_id": "scratch-agent",
-    }, "c-agent{S}", list_user="user-9{S}")
+    create(
+        "create-agent-full",
+        "",
+        {
+            "session_id": "c-agent{S}",
+            "session_name": "New Session",
+            "session_state": {"k": "v", "zz": None, "b": [1, 2]},
+            "metadata": {"m": 1, "Café": "☕"},
+            "user_id": "user-9{S}",
+            "agent_id": "scratch-agent",
+        },
+        "c-agent{S}",
+        list_user="user-9{S}",
+    )
     create("create-agent-minimal", "", {"session_id": "c-min{S}"}, "c-min{S}")
-    create("create-agent-explicit-type", "type=agent", {"session_id": "c-typed{S}", "agent_id": "a1", "team_id": "ignored"}, "c-typed{S}")
+    create(
+        "create-agent-explicit-type",
+        "type=agent",
+        {"session_id": "c-typed{S}", "agent_id": "a1", "team_id": "ignored"},
+        "c-typed{S}",
+    )
     create("create-team", "type=team", {"session_id": "c-team{S}", "team_id": "scratch-team"}, "c-team{S}")
-    create("create-team-full", "type=team", {
-        "session_id": "c-team-full{S}", "team_id": "scratch-team", "session_name": "Team N", "session_state": {"s": 1},
-        "metadata": {"a": {"b": None}}, "user_id": "u-t{S}",
-    }, "c-team-full{S}", list_user="u-t{S}")
-    create("create-workflow", "type=workflow", {"session_id": "c-wf{S}", "workflow_id": "scratch-workflow", "session_name": "WF"}, "c-wf{S}")
+    create(
+        "create-team-full",
+        "type=team",
+        {
+            "session_id": "c-team-full{S}",
+            "team_id": "scratch-team",
+            "session_name": "Team N",
+            "session_state": {"s": 1},
+            "metadata": {"a": {"b": None}},
+            "user_id": "u-t{S}",
+        },
+        "c-team-full{S}",
+        list_user="u-t{S}",
+    )
+    create(
+        "create-workflow",
+        "type=workflow",
+        {"session_id": "c-wf{S}", "workflow_id": "scratch-workflow", "session_name": "WF"},
+        "c-wf{S}",
+    )
     create("create-workflow-bare", "type=workflow", {"session_id": "c-wf-bare{S}"}, "c-wf-bare{S}")
-    create("create-metadata-reserved-only", "", {
-        "session_id": "c-res{S}", "metadata": {"agno_component_version": 1, "agno_dispatch_chain": [], "agno_dispatch_depth": 2},
-    }, "c-res{S}")
-    create("create-metadata-reserved-mixed", "", {"session_id": "c-res2{S}", "metadata": {"agno_dispatch_depth": 2, "keep": True}}, "c-res2{S}")
-    create("create-control-chars", "", {
-        "session_id": "c-ctl{S}", "session_name": "bell\u0007 nul\u0000 tab\t ok", "session_state": {"k\u0001": "v\u0000x"},
-    }, "c-ctl{S}")
-    create("create-nul-in-key", "", {"session_id": "c-nulkey{S}", "session_state": {"k\u0000": 1}}, "c-nulkey{S}",
-           declared="nul-never-500")
-    create("create-nul-in-metadata-key", "", {"session_id": "c-nulmeta{S}", "metadata": {"a\u0000": "v\u0000"}},
-           "c-nulmeta{S}", declared="nul-never-500")
-    add(Case("create-unicode-id", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "c uni ☕{S}", "user_id": "ü"},
-             readbacks=(f"/sessions/c%20uni%20%E2%98%95{{S}}?db_id={SCRATCH}",), rows=("c uni ☕{S}",), normalise=(CLONE, NOW)))
-    add(Case("create-nan-in-metadata", "POST", f"/sessions?db_id={SCRATCH}",
-             content=b'{"session_id": "c-nan{S}", "metadata": {"n": NaN}}', content_type="application/json",
-             rows=("c-nan{S}",), normalise=(CLONE, NOW), declared="unstorable-json-422"))
-    add(Case("create-preset-run-id-taken", "POST", f"/sessions?db_id={SCRATCH}", json={
-        "session_id": "c-taken{S}", "runs": [{"run_id": "run-tpl-a-1", "agent_id": "scratch-agent", "created_at": 1790000000}],
-    }, normalise=(CLONE, NOW), declared="create-preset-conflict"))
-    add(Case("create-id-too-long-for-index", "POST", f"/sessions?db_id={SCRATCH}",
-             json={"session_id": INCOMPRESSIBLE_ID + "{S}"}, normalise=(CLONE,), declared="index-row-too-big"))
-    create("create-numbers", "", {"session_id": "c-num{S}", "session_state": {"big": 1e20, "f": 1.0, "neg": -0.5, "i": 12345678901234}}, "c-num{S}")
-    create("create-unknown-keys-ignored", "", {"session_id": "c-unk{S}", "bogus": 1, "session_data": {"x": 1}}, "c-unk{S}")
-    create("create-empty-state-and-name", "", {"session_id": "c-empty{S}", "session_name": "", "session_state": {}}, "c-empty{S}")
-    create("create-null-fields", "", {"session_id": "c-null{S}", "session_name": None, "session_state": None, "metadata": None}, "c-null{S}")
+    create(
+        "create-metadata-reserved-only",
+        "",
+        {
+            "session_id": "c-res{S}",
+            "metadata": {"agno_component_version": 1, "agno_dispatch_chain": [], "agno_dispatch_depth": 2},
+        },
+        "c-res{S}",
+    )
+    create(
+        "create-metadata-reserved-mixed",
+        "",
+        {"session_id": "c-res2{S}", "metadata": {"agno_dispatch_depth": 2, "keep": True}},
+        "c-res2{S}",
+    )
+    create(
+        "create-control-chars",
+        "",
+        {
+            "session_id": "c-ctl{S}",
+            "session_name": "bell\u0007 nul\u0000 tab\t ok",
+            "session_state": {"k\u0001": "v\u0000x"},
+        },
+        "c-ctl{S}",
+    )
+    create(
+        "create-nul-in-key",
+        "",
+        {"session_id": "c-nulkey{S}", "session_state": {"k\u0000": 1}},
+        "c-nulkey{S}",
+        declared="nul-never-500",
+    )
+    create(
+        "create-nul-in-metadata-key",
+        "",
+        {"session_id": "c-nulmeta{S}", "metadata": {"a\u0000": "v\u0000"}},
+        "c-nulmeta{S}",
+        declared="nul-never-500",
+    )
+    add(
+        Case(
+            "create-unicode-id",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            json={"session_id": "c uni ☕{S}", "user_id": "ü"},
+            readbacks=(f"/sessions/c%20uni%20%E2%98%95{{S}}?db_id={SCRATCH}",),
+            rows=("c uni ☕{S}",),
+            normalise=(CLONE, NOW),
+        )
+    )
+    add(
+        Case(
+            "create-nan-in-metadata",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            content=b'{"session_id": "c-nan{S}", "metadata": {"n": NaN}}',
+            content_type="application/json",
+            rows=("c-nan{S}",),
+            normalise=(CLONE, NOW),
+            declared="unstorable-json-422",
+        )
+    )
+    add(
+        Case(
+            "create-preset-run-id-taken",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            json={
+                "session_id": "c-taken{S}",
+                "runs": [{"run_id": "run-tpl-a-1", "agent_id": "scratch-agent", "created_at": 1790000000}],
+            },
+            normalise=(CLONE, NOW),
+            declared="create-preset-conflict",
+        )
+    )
+    add(
+        Case(
+            "create-id-too-long-for-index",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            json={"session_id": INCOMPRESSIBLE_ID + "{S}"},
+            normalise=(CLONE,),
+            declared="index-row-too-big",
+        )
+    )
+    create(
+        "create-numbers",
+        "",
+        {"session_id": "c-num{S}", "session_state": {"big": 1e20, "f": 1.0, "neg": -0.5, "i": 12345678901234}},
+        "c-num{S}",
+    )
+    create(
+        "create-unknown-keys-ignored", "", {"session_id": "c-unk{S}", "bogus": 1, "session_data": {"x": 1}}, "c-unk{S}"
+    )
+    create(
+        "create-empty-state-and-name",
+        "",
+        {"session_id": "c-empty{S}", "session_name": "", "session_state": {}},
+        "c-empty{S}",
+    )
+    create(
+        "create-null-fields",
+        "",
+        {"session_id": "c-null{S}", "session_name": None, "session_state": None, "metadata": None},
+        "c-null{S}",
+    )
     create("create-empty-metadata", "", {"session_id": "c-emeta{S}", "metadata": {}}, "c-emeta{S}")
-    create("create-team-ids-of-other-types-ignored", "type=team", {"session_id": "c-tx{S}", "agent_id": "x", "workflow_id": "y"}, "c-tx{S}")
+    create(
+        "create-team-ids-of-other-types-ignored",
+        "type=team",
+        {"session_id": "c-tx{S}", "agent_id": "x", "workflow_id": "y"},
+        "c-tx{S}",
+    )
     # collisions: the id exists (a clone made before the request)
-    add(Case("create-conflict-409", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "c-dup{S}"},
-             clones=((AGENT_TPL, "c-dup{S}"),), readbacks=_reads("c-dup{S}"), rows=("c-dup{S}",), normalise=(CLONE,)))
-    add(Case("create-conflict-other-type-409", "POST", f"/sessions?db_id={SCRATCH}&type=team", json={"session_id": "c-dup2{S}"},
-             clones=((AGENT_TPL, "c-dup2{S}"),), readbacks=_reads("c-dup2{S}"), rows=("c-dup2{S}",), normalise=(CLONE,)))
+    add(
+        Case(
+            "create-conflict-409",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            json={"session_id": "c-dup{S}"},
+            clones=((AGENT_TPL, "c-dup{S}"),),
+            readbacks=_reads("c-dup{S}"),
+            rows=("c-dup{S}",),
+            normalise=(CLONE,),
+        )
+    )
+    add(
+        Case(
+            "create-conflict-other-type-409",
+            "POST",
+            f"/sessions?db_id={SCRATCH}&type=team",
+            json={"session_id": "c-dup2{S}"},
+            clones=((AGENT_TPL, "c-dup2{S}"),),
+            readbacks=_reads("c-dup2{S}"),
+            rows=("c-dup2{S}",),
+            normalise=(CLONE,),
+        )
+    )
     # generated ids
-    add(Case("create-no-body", "POST", f"/sessions?db_id={SCRATCH}&user_id=ignored{{S}}", normalise=(CLONE, NOW, NEW_UUID)))
-    add(Case("create-empty-body", "POST", f"/sessions?db_id={SCRATCH}&x={{S}}", json={}, normalise=(CLONE, NOW, NEW_UUID)))
-    add(Case("create-empty-session-id", "POST", f"/sessions?db_id={SCRATCH}", json={"session_id": "", "session_name": "gen{S}"},
-             normalise=(CLONE, NOW, NEW_UUID)))
-    add(Case("create-team-no-body", "POST", f"/sessions?db_id={SCRATCH}&type=team&x={{S}}", normalise=(CLONE, NOW, NEW_UUID)))
+    add(
+        Case(
+            "create-no-body",
+            "POST",
+            f"/sessions?db_id={SCRATCH}&user_id=ignored{{S}}",
+            normalise=(CLONE, NOW, NEW_UUID),
+        )
+    )
+    add(
+        Case(
+            "create-empty-body", "POST", f"/sessions?db_id={SCRATCH}&x={{S}}", json={}, normalise=(CLONE, NOW, NEW_UUID)
+        )
+    )
+    add(
+        Case(
+            "create-empty-session-id",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            json={"session_id": "", "session_name": "gen{S}"},
+            normalise=(CLONE, NOW, NEW_UUID),
+        )
+    )
+    add(
+        Case(
+            "create-team-no-body",
+            "POST",
+            f"/sessions?db_id={SCRATCH}&type=team&x={{S}}",
+            normalise=(CLONE, NOW, NEW_UUID),
+        )
+    )
     # validation errors: nothing is written
     for label, body, raw in [
         ("list-body", [1, 2], None),
@@ -470,22 +762,57 @@ def create_cases() -> list[Case]:
         ("null-json", None, b"null"),
     ]:
         if raw is not None:
-            add(Case(f"create-422-{label}", "POST", f"/sessions?db_id={SCRATCH}", content=raw, content_type="application/json"))
+            add(
+                Case(
+                    f"create-422-{label}",
+                    "POST",
+                    f"/sessions?db_id={SCRATCH}",
+                    content=raw,
+                    content_type="application/json",
+                )
+            )
         else:
             add(Case(f"create-422-{label}", "POST", f"/sessions?db_id={SCRATCH}", json=body))
     add(Case("create-422-type-bogus", "POST", f"/sessions?db_id={SCRATCH}&type=bogus", json={}))
     add(Case("create-422-type-empty", "POST", f"/sessions?db_id={SCRATCH}&type=", json={}))
     add(Case("create-unknown-db-404", "POST", "/sessions?db_id=nope", json={"session_id": "never"}))
-    add(Case("create-text-plain-body", "POST", f"/sessions?db_id={SCRATCH}", content=b'{"session_id": "c-plain{S}"}',
-             content_type="text/plain", readbacks=(_detail("c-plain{S}"),), normalise=(CLONE, NOW, NEW_UUID)))
+    add(
+        Case(
+            "create-text-plain-body",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            content=b'{"session_id": "c-plain{S}"}',
+            content_type="text/plain",
+            readbacks=(_detail("c-plain{S}"),),
+            normalise=(CLONE, NOW, NEW_UUID),
+        )
+    )
     # extension beyond AgentOS (issue 2 item 4): preset runs and summary
-    add(Case("create-preset-runs-summary", "POST", f"/sessions?db_id={SCRATCH}", json={
-        "session_id": "c-preset{S}", "session_name": "Preset",
-        "summary": {"summary": "preset summary", "topics": ["x"]},
-        "runs": [{"run_id": "r-preset-1{S}", "agent_id": "scratch-agent", "status": "COMPLETED", "created_at": 1790000000,
-                  "input": {"input_content": "preset q"}, "content": "preset a",
-                  "messages": [{"id": "pm1", "role": "user", "content": "preset q", "created_at": 1790000000}]}],
-    }, normalise=(CLONE, NOW), declared="create-preset-data"))
+    add(
+        Case(
+            "create-preset-runs-summary",
+            "POST",
+            f"/sessions?db_id={SCRATCH}",
+            json={
+                "session_id": "c-preset{S}",
+                "session_name": "Preset",
+                "summary": {"summary": "preset summary", "topics": ["x"]},
+                "runs": [
+                    {
+                        "run_id": "r-preset-1{S}",
+                        "agent_id": "scratch-agent",
+                        "status": "COMPLETED",
+                        "created_at": 1790000000,
+                        "input": {"input_content": "preset q"},
+                        "content": "preset a",
+                        "messages": [{"id": "pm1", "role": "user", "content": "preset q", "created_at": 1790000000}],
+                    }
+                ],
+            },
+            normalise=(CLONE, NOW),
+            declared="create-preset-data",
+        )
+    )
     return cases
 
 
@@ -493,12 +820,25 @@ def patch_cases() -> list[Case]:
     cases: list[Case] = []
     add = cases.append
 
-    def patch(case_id: str, template: str, body, query: str = "", declared: str | None = None, raw: bytes | None = None) -> None:
+    def patch(
+        case_id: str, template: str, body, query: str = "", declared: str | None = None, raw: bytes | None = None
+    ) -> None:
         sid = f"p-{case_id}{{S}}"
         url = f"/sessions/{sid}?db_id={SCRATCH}" + (f"&{query}" if query else "")
         kwargs = {"content": raw, "content_type": "application/json"} if raw is not None else {"json": body}
-        add(Case(f"patch-{case_id}", "PATCH", url, clones=((template, sid),), readbacks=_reads(sid), rows=(sid,),
-                 normalise=(CLONE, NOW), declared=declared, **kwargs))
+        add(
+            Case(
+                f"patch-{case_id}",
+                "PATCH",
+                url,
+                clones=((template, sid),),
+                readbacks=_reads(sid),
+                rows=(sid,),
+                normalise=(CLONE, NOW),
+                declared=declared,
+                **kwargs,
+            )
+        )
 
     patch("name", AGENT_TPL, {"session_name": "Renamed by PATCH"})
     patch("state", AGENT_TPL, {"session_state": {"step": "done", "list": [3, 2, 1]}})
@@ -506,18 +846,32 @@ def patch_cases() -> list[Case]:
     patch("metadata-reserved-only", AGENT_TPL, {"metadata": {"agno_dispatch_depth": 1}})
     patch("summary", AGENT_TPL, {"summary": {"summary": "S", "updated_at": "2025-10-21T14:30:00Z"}})
     patch("summary-topics", AGENT_TPL, {"summary": {"summary": "S2", "topics": ["a", "b"]}})
-    patch("all-fields", AGENT_TPL, {
-        "session_name": "All", "session_state": {"x": 1}, "metadata": {"m": 2}, "summary": {"summary": "all"},
-    })
+    patch(
+        "all-fields",
+        AGENT_TPL,
+        {
+            "session_name": "All",
+            "session_state": {"x": 1},
+            "metadata": {"m": 2},
+            "summary": {"summary": "all"},
+        },
+    )
     patch("empty-body", AGENT_TPL, {})
     patch("nulls-ignored", AGENT_TPL, {"session_name": None, "session_state": None, "metadata": None, "summary": None})
     patch("control-chars", AGENT_TPL, {"session_name": "a\u0000b\u0007c", "session_state": {"k": "\u001fv"}})
     patch("nul-in-key", AGENT_TPL, {"session_state": {"\u0000": "x"}}, declared="nul-never-500")
     patch("duplicate-keys-last-wins", AGENT_TPL, None, raw=b'{"session_name": "first", "session_name": "second"}')
     patch("nan-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": NaN}}', declared="unstorable-json-422")
-    patch("infinity-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": Infinity, "y": -Infinity}}',
-          declared="unstorable-json-422")
-    patch("huge-float-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": 1e400}}', declared="unstorable-json-422")
+    patch(
+        "infinity-in-state",
+        AGENT_TPL,
+        None,
+        raw=b'{"session_state": {"x": Infinity, "y": -Infinity}}',
+        declared="unstorable-json-422",
+    )
+    patch(
+        "huge-float-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": 1e400}}', declared="unstorable-json-422"
+    )
     patch("big-int-in-state", AGENT_TPL, None, raw=b'{"session_state": {"x": 123456789012345678901234567890}}')
     patch("bom-body", AGENT_TPL, None, raw=b'\xef\xbb\xbf{"session_name": "bom"}')
     patch("latin1-body", AGENT_TPL, None, raw='{"session_name": "caf\u00e9"}'.encode("latin-1"))
@@ -531,7 +885,11 @@ def patch_cases() -> list[Case]:
     patch("workflow-state", WF_TPL, {"session_state": {"w": [1]}, "metadata": {"wm": 1}})
     patch("rich-name", "tpl-agent-rich", {"session_name": "Rich renamed"})
     patch("rich-metadata", "tpl-agent-rich", {"metadata": {"sdk": "forged", "k": 1}})
-    patch("rich-summary", "tpl-agent-rich", {"summary": {"summary": "new", "topics": [], "updated_at": "2026-01-02T03:04:05+01:00"}})
+    patch(
+        "rich-summary",
+        "tpl-agent-rich",
+        {"summary": {"summary": "new", "topics": [], "updated_at": "2026-01-02T03:04:05+01:00"}},
+    )
     patch("sqlnull-name", "tpl-sqlnull", {"session_name": "from SQL NULL"}, declared="patch-field-wise")
     patch("sqlnull-state", "tpl-sqlnull", {"session_state": {"s": None}}, declared="patch-field-wise")
     patch("nulldata-name", "tpl-nulldata", {"session_name": "Named now"})
@@ -551,8 +909,22 @@ def patch_cases() -> list[Case]:
     patch("summary-unknown-key", AGENT_TPL, {"summary": {"summary": "S", "bogus": 1}}, declared="patch-summary-keys")
     patch("summary-missing-key", AGENT_TPL, {"summary": {"topics": ["a"]}}, declared="patch-summary-keys")
     patch("workflow-keeps-summary", "tpl-wf-summary", {"session_name": "still summarised"}, declared="patch-field-wise")
-    patch("type-mismatch-field-wise", AGENT_TPL, {"session_name": "as team"}, query="type=team", declared="patch-field-wise")
-    add(Case("patch-missing-404", "PATCH", f"/sessions/nope{{S}}?db_id={SCRATCH}", json={"session_name": "x"}, normalise=(CLONE,)))
+    patch(
+        "type-mismatch-field-wise",
+        AGENT_TPL,
+        {"session_name": "as team"},
+        query="type=team",
+        declared="patch-field-wise",
+    )
+    add(
+        Case(
+            "patch-missing-404",
+            "PATCH",
+            f"/sessions/nope{{S}}?db_id={SCRATCH}",
+            json={"session_name": "x"},
+            normalise=(CLONE,),
+        )
+    )
     add(Case("patch-unknown-db-404", "PATCH", "/sessions/tpl-agent?db_id=nope", json={"session_name": "x"}))
     return cases
 
@@ -561,12 +933,25 @@ def rename_cases() -> list[Case]:
     cases: list[Case] = []
     add = cases.append
 
-    def rename(case_id: str, template: str, body, query: str = "", declared: str | None = None, raw: bytes | None = None) -> None:
+    def rename(
+        case_id: str, template: str, body, query: str = "", declared: str | None = None, raw: bytes | None = None
+    ) -> None:
         sid = f"r-{case_id}{{S}}"
         url = f"/sessions/{sid}/rename?db_id={SCRATCH}" + (f"&{query}" if query else "")
         kwargs = {"content": raw, "content_type": "application/json"} if raw is not None else {"json": body}
-        add(Case(f"rename-{case_id}", "POST", url, clones=((template, sid),), readbacks=_reads(sid), rows=(sid,),
-                 normalise=(CLONE,), declared=declared, **kwargs))
+        add(
+            Case(
+                f"rename-{case_id}",
+                "POST",
+                url,
+                clones=((template, sid),),
+                readbacks=_reads(sid),
+                rows=(sid,),
+                normalise=(CLONE,),
+                declared=declared,
+                **kwargs,
+            )
+        )
 
     rename("agent", AGENT_TPL, {"session_name": "Renamed"})
     rename("team", TEAM_TPL, {"session_name": "Renamed team"})
@@ -589,7 +974,15 @@ def rename_cases() -> list[Case]:
     rename("json-null-data", "tpl-nulldata", {"session_name": "Named"}, declared="rename-null-data")
     rename("team-json-null-data", "tpl-team-nulldata", {"session_name": "Named team"}, declared="rename-null-data")
     rename("sql-null-data", "tpl-sqlnull", {"session_name": "Named"}, declared="rename-null-data")
-    add(Case("rename-missing-404", "POST", f"/sessions/nope{{S}}/rename?db_id={SCRATCH}", json={"session_name": "x"}, normalise=(CLONE,)))
+    add(
+        Case(
+            "rename-missing-404",
+            "POST",
+            f"/sessions/nope{{S}}/rename?db_id={SCRATCH}",
+            json={"session_name": "x"},
+            normalise=(CLONE,),
+        )
+    )
     add(Case("rename-unknown-db-404", "POST", "/sessions/tpl-agent/rename?db_id=nope", json={"session_name": "x"}))
     return cases
 
@@ -602,8 +995,18 @@ def delete_cases() -> list[Case]:
         sid = f"d-{case_id}{{S}}"
         url = f"/sessions/{sid}?db_id={SCRATCH}" + (f"&{query}" if query else "")
         clones = ((template, sid),) if template else ()
-        add(Case(f"delete-{case_id}", "DELETE", url, clones=clones, readbacks=_reads(sid), rows=(sid,),
-                 normalise=(CLONE,), declared=declared))
+        add(
+            Case(
+                f"delete-{case_id}",
+                "DELETE",
+                url,
+                clones=clones,
+                readbacks=_reads(sid),
+                rows=(sid,),
+                normalise=(CLONE,),
+                declared=declared,
+            )
+        )
 
     delete("agent", AGENT_TPL)
     delete("rich", "tpl-agent-rich")
@@ -622,29 +1025,81 @@ def delete_cases() -> list[Case]:
     for value in ("2", "", "maybe", "tru"):
         delete(f"media-{value or 'empty'}-422", AGENT_TPL, f"delete_media={value}")
     add(Case("delete-unknown-db-404", "DELETE", "/sessions/tpl-agent?db_id=nope"))
-    add(Case("delete-nul-id", "DELETE", f"/sessions/a%00b{{S}}?db_id={SCRATCH}", normalise=(CLONE,), declared="nul-never-500"))
-    add(Case("bulk-nul-id", "DELETE", f"/sessions?db_id={SCRATCH}", json={"session_ids": ["a\u0000{S}"], "session_types": ["agent"]},
-             normalise=(CLONE,), declared="nul-never-500"))
+    add(
+        Case(
+            "delete-nul-id",
+            "DELETE",
+            f"/sessions/a%00b{{S}}?db_id={SCRATCH}",
+            normalise=(CLONE,),
+            declared="nul-never-500",
+        )
+    )
+    add(
+        Case(
+            "bulk-nul-id",
+            "DELETE",
+            f"/sessions?db_id={SCRATCH}",
+            json={"session_ids": ["a\u0000{S}"], "session_types": ["agent"]},
+            normalise=(CLONE,),
+            declared="nul-never-500",
+        )
+    )
     add(_get("run-nul-run-id", f"/sessions/agent-sess-1/runs/a%00b?db_id={MAIN}"))
     add(_get("runs-nul-session-id", f"/sessions/a%00b/runs?db_id={MAIN}", "nul-never-500"))
     add(Case("delete-table-without-db-400", "DELETE", "/sessions/tpl-agent?table=agno_sessions"))
 
-    def bulk(case_id: str, body, templates: tuple[str, ...] = (), query: str = "", raw: bytes | None = None,
-             declared: str | None = None) -> None:
+    def bulk(
+        case_id: str,
+        body,
+        templates: tuple[str, ...] = (),
+        query: str = "",
+        raw: bytes | None = None,
+        declared: str | None = None,
+    ) -> None:
         sids = tuple(f"b-{case_id}-{i}{{S}}" for i in range(len(templates)))
         url = f"/sessions?db_id={SCRATCH}" + (f"&{query}" if query else "")
         kwargs = {"content": raw, "content_type": "application/json"} if raw is not None else {"json": body}
         readbacks = tuple(_detail(sid) for sid in sids)
-        add(Case(f"bulk-{case_id}", "DELETE", url, clones=tuple(zip(templates, sids)), readbacks=readbacks, rows=sids,
-                 normalise=(CLONE,), declared=declared, **kwargs))
+        add(
+            Case(
+                f"bulk-{case_id}",
+                "DELETE",
+                url,
+                clones=tuple(zip(templates, sids, strict=True)),
+                readbacks=readbacks,
+                rows=sids,
+                normalise=(CLONE,),
+                declared=declared,
+                **kwargs,
+            )
+        )
 
-    bulk("two", {"session_ids": ["b-two-0{S}", "b-two-1{S}"], "session_types": ["agent", "team"]}, (AGENT_TPL, TEAM_TPL))
+    bulk(
+        "two", {"session_ids": ["b-two-0{S}", "b-two-1{S}"], "session_types": ["agent", "team"]}, (AGENT_TPL, TEAM_TPL)
+    )
     bulk("types-ignored", {"session_ids": ["b-types-ignored-0{S}"], "session_types": ["workflow"]}, (AGENT_TPL,))
-    bulk("partly-missing", {"session_ids": ["b-partly-missing-0{S}", "nope{S}"], "session_types": ["agent", "agent"]}, (AGENT_TPL,))
-    bulk("user-filter", {"session_ids": ["b-user-filter-0{S}", "b-user-filter-1{S}"], "session_types": ["agent", "agent"]},
-         (AGENT_TPL, "tpl-nulldata"), query="user_id=user-s")
-    bulk("user-mismatch", {"session_ids": ["b-user-mismatch-0{S}"], "session_types": ["agent"]}, (AGENT_TPL,), query="user_id=x")
-    bulk("length-mismatch-400", {"session_ids": ["b-length-mismatch-400-0{S}"], "session_types": ["agent", "team"]}, (AGENT_TPL,))
+    bulk(
+        "partly-missing",
+        {"session_ids": ["b-partly-missing-0{S}", "nope{S}"], "session_types": ["agent", "agent"]},
+        (AGENT_TPL,),
+    )
+    bulk(
+        "user-filter",
+        {"session_ids": ["b-user-filter-0{S}", "b-user-filter-1{S}"], "session_types": ["agent", "agent"]},
+        (AGENT_TPL, "tpl-nulldata"),
+        query="user_id=user-s",
+    )
+    bulk(
+        "user-mismatch",
+        {"session_ids": ["b-user-mismatch-0{S}"], "session_types": ["agent"]},
+        (AGENT_TPL,),
+        query="user_id=x",
+    )
+    bulk(
+        "length-mismatch-400",
+        {"session_ids": ["b-length-mismatch-400-0{S}"], "session_types": ["agent", "team"]},
+        (AGENT_TPL,),
+    )
     bulk("length-mismatch-unknown-db-400", {"session_ids": ["a{S}"], "session_types": []}, query="db_id=nope")
     bulk("empty-lists-422", {"session_ids": [], "session_types": []})
     bulk("bad-type-422", {"session_ids": ["b-bad-type-422-0{S}"], "session_types": ["robot"]}, (AGENT_TPL,))
@@ -653,7 +1108,14 @@ def delete_cases() -> list[Case]:
     bulk("no-body-422", None, raw=b"", query="x={S}")
     bulk("malformed-422", None, raw=b"[{", query="x={S}")
     bulk("list-body-422", [1, "{S}"])
-    add(Case("bulk-unknown-db-404", "DELETE", "/sessions?db_id=nope", json={"session_ids": ["x"], "session_types": ["agent"]}))
+    add(
+        Case(
+            "bulk-unknown-db-404",
+            "DELETE",
+            "/sessions?db_id=nope",
+            json={"session_ids": ["x"], "session_types": ["agent"]},
+        )
+    )
     return cases
 
 
@@ -668,37 +1130,100 @@ def legacy_layout_cases() -> list[Case]:
         add(_get(f"legacy-get-{template}", f"/sessions/{template}?db_id={LEGACY}"))
         add(_get(f"legacy-runs-{template}", f"/sessions/{template}/runs?db_id={LEGACY}"))
         add(_get(f"legacy-previews-{template}", f"/sessions/{template}/run-previews?db_id={LEGACY}"))
-    for session_id, run_id in [("ltpl-both", "run-ltpl-1"), ("ltpl-both", "run-ltpl-2"), ("ltpl-both", "run-ltpl-legacy"),
-                               ("ltpl-only", "run-lo-2")]:
+    for session_id, run_id in [
+        ("ltpl-both", "run-ltpl-1"),
+        ("ltpl-both", "run-ltpl-2"),
+        ("ltpl-both", "run-ltpl-legacy"),
+        ("ltpl-only", "run-lo-2"),
+    ]:
         add(_get(f"legacy-run-{run_id}", f"/sessions/{session_id}/runs/{run_id}?db_id={LEGACY}"))
 
     def reads(sid: str) -> tuple[str, ...]:
         return (f"/sessions/{sid}?db_id={LEGACY}", f"/sessions/{sid}/runs?db_id={LEGACY}")
 
-    def write(case_id: str, method: str, route: str, template: str | None, body, declared: str | None = None,
-              normalise=(CLONE, NOW)) -> None:
+    def write(
+        case_id: str,
+        method: str,
+        route: str,
+        template: str | None,
+        body,
+        declared: str | None = None,
+        normalise=(CLONE, NOW),
+    ) -> None:
         sid = f"l-{case_id}{{S}}"
         clones = ((f"{LEGACY}/{template}", f"{LEGACY}/{sid}"),) if template else ()
-        add(Case(f"legacy-{case_id}", method, route.format(sid=sid) + f"?db_id={LEGACY}", json=body, clones=clones,
-                 readbacks=reads(sid), rows=(f"{LEGACY}/{sid}",), normalise=normalise, declared=declared))
+        add(
+            Case(
+                f"legacy-{case_id}",
+                method,
+                route.format(sid=sid) + f"?db_id={LEGACY}",
+                json=body,
+                clones=clones,
+                readbacks=reads(sid),
+                rows=(f"{LEGACY}/{sid}",),
+                normalise=normalise,
+                declared=declared,
+            )
+        )
 
-    write("patch-both", "PATCH", "/sessions/{sid}", "ltpl-both", {"session_name": "Patched legacy", "metadata": {"l": 1}})
+    write(
+        "patch-both", "PATCH", "/sessions/{sid}", "ltpl-both", {"session_name": "Patched legacy", "metadata": {"l": 1}}
+    )
     write("patch-only", "PATCH", "/sessions/{sid}", "ltpl-only", {"session_state": {"new": True}})
     write("patch-summary", "PATCH", "/sessions/{sid}", "ltpl-only", {"summary": {"summary": "legacy sum"}})
-    write("rename-both", "POST", "/sessions/{sid}/rename", "ltpl-both", {"session_name": "Renamed legacy"}, normalise=(CLONE,))
-    write("rename-only", "POST", "/sessions/{sid}/rename", "ltpl-only", {"session_name": "Renamed only-legacy"},
-          normalise=(CLONE,))
-    write("rename-json-null", "POST", "/sessions/{sid}/rename", "ltpl-nulldata", {"session_name": "N"},
-          declared="rename-null-data", normalise=(CLONE,))
+    write(
+        "rename-both",
+        "POST",
+        "/sessions/{sid}/rename",
+        "ltpl-both",
+        {"session_name": "Renamed legacy"},
+        normalise=(CLONE,),
+    )
+    write(
+        "rename-only",
+        "POST",
+        "/sessions/{sid}/rename",
+        "ltpl-only",
+        {"session_name": "Renamed only-legacy"},
+        normalise=(CLONE,),
+    )
+    write(
+        "rename-json-null",
+        "POST",
+        "/sessions/{sid}/rename",
+        "ltpl-nulldata",
+        {"session_name": "N"},
+        declared="rename-null-data",
+        normalise=(CLONE,),
+    )
     write("delete-both", "DELETE", "/sessions/{sid}", "ltpl-both", None, normalise=(CLONE,))
     write("delete-only", "DELETE", "/sessions/{sid}", "ltpl-only", None, normalise=(CLONE,))
-    add(Case("legacy-create", "POST", f"/sessions?db_id={LEGACY}", json={"session_id": "l-create{S}", "session_name": "L"},
-             readbacks=reads("l-create{S}"), rows=(f"{LEGACY}/l-create{{S}}",), normalise=(CLONE, NOW)))
-    add(Case("legacy-bulk-delete", "DELETE", f"/sessions?db_id={LEGACY}",
-             json={"session_ids": ["l-bulk-0{S}", "l-bulk-1{S}"], "session_types": ["agent", "agent"]},
-             clones=((f"{LEGACY}/ltpl-both", f"{LEGACY}/l-bulk-0{{S}}"), (f"{LEGACY}/ltpl-only", f"{LEGACY}/l-bulk-1{{S}}")),
-             readbacks=reads("l-bulk-0{S}") + reads("l-bulk-1{S}"),
-             rows=(f"{LEGACY}/l-bulk-0{{S}}", f"{LEGACY}/l-bulk-1{{S}}"), normalise=(CLONE,)))
+    add(
+        Case(
+            "legacy-create",
+            "POST",
+            f"/sessions?db_id={LEGACY}",
+            json={"session_id": "l-create{S}", "session_name": "L"},
+            readbacks=reads("l-create{S}"),
+            rows=(f"{LEGACY}/l-create{{S}}",),
+            normalise=(CLONE, NOW),
+        )
+    )
+    add(
+        Case(
+            "legacy-bulk-delete",
+            "DELETE",
+            f"/sessions?db_id={LEGACY}",
+            json={"session_ids": ["l-bulk-0{S}", "l-bulk-1{S}"], "session_types": ["agent", "agent"]},
+            clones=(
+                (f"{LEGACY}/ltpl-both", f"{LEGACY}/l-bulk-0{{S}}"),
+                (f"{LEGACY}/ltpl-only", f"{LEGACY}/l-bulk-1{{S}}"),
+            ),
+            readbacks=reads("l-bulk-0{S}") + reads("l-bulk-1{S}"),
+            rows=(f"{LEGACY}/l-bulk-0{{S}}", f"{LEGACY}/l-bulk-1{{S}}"),
+            normalise=(CLONE,),
+        )
+    )
     return cases
 
 
@@ -707,41 +1232,93 @@ def chain_cases() -> list[Case]:
     cases: list[Case] = []
     add = cases.append
     create_body = {
-        "session_id": "{sid}", "session_name": "Chained", "session_state": {"n": 1, "z": None},
-        "metadata": {"origin": "chain"}, "user_id": "user-c", "agent_id": "scratch-agent",
+        "session_id": "{sid}",
+        "session_name": "Chained",
+        "session_state": {"n": 1, "z": None},
+        "metadata": {"origin": "chain"},
+        "user_id": "user-c",
+        "agent_id": "scratch-agent",
     }
     preset = {
         **create_body,
         "summary": {"summary": "preset", "topics": ["p"]},
         "runs": [
-            {"run_id": "r-chain-1{S}", "agent_id": "scratch-agent", "status": "COMPLETED", "created_at": 1790000100,
-             "input": {"input_content": "chained question"}, "content": "chained answer",
-             "messages": [{"id": "cm1", "role": "user", "content": "chained question", "created_at": 1790000100},
-                          {"id": "cm2", "role": "assistant", "content": "chained answer", "created_at": 1790000101}]},
-            {"run_id": "r-chain-2{S}", "team_id": "scratch-team", "status": "ERROR", "created_at": 1790000200,
-             "input": {"input_content": "team part"}, "content": {"k": [1, 2]}, "content_type": "dict"},
+            {
+                "run_id": "r-chain-1{S}",
+                "agent_id": "scratch-agent",
+                "status": "COMPLETED",
+                "created_at": 1790000100,
+                "input": {"input_content": "chained question"},
+                "content": "chained answer",
+                "messages": [
+                    {"id": "cm1", "role": "user", "content": "chained question", "created_at": 1790000100},
+                    {"id": "cm2", "role": "assistant", "content": "chained answer", "created_at": 1790000101},
+                ],
+            },
+            {
+                "run_id": "r-chain-2{S}",
+                "team_id": "scratch-team",
+                "status": "ERROR",
+                "created_at": 1790000200,
+                "input": {"input_content": "team part"},
+                "content": {"k": [1, 2]},
+                "content_type": "dict",
+            },
         ],
     }
     for writer in ("ours", "agentos"):
 
-        def chain(name: str, method: str, route: str, body, query: str = "", create_query: str = "",
-                  created=create_body, normalise=(CLONE, NOW)) -> None:
+        def chain(
+            name: str,
+            method: str,
+            route: str,
+            body,
+            query: str = "",
+            create_query: str = "",
+            created=create_body,
+            normalise=(CLONE, NOW),
+            writer: str = writer,  # bound now: chain() runs inside this loop iteration
+        ) -> None:
             sid = f"ch-{name}-{writer}{{S}}"
             create = json.loads(json.dumps(created).replace("{sid}", sid))
-            setup = ((writer, "POST", f"/sessions?db_id={SCRATCH}" + (f"&{create_query}" if create_query else ""), create),)
-            add(Case(f"chain-created-by-{writer}-{name}", method,
-                     route.format(sid=sid) + f"?db_id={SCRATCH}" + (f"&{query}" if query else ""),
-                     json=body, setup=setup, readbacks=_reads(sid), rows=(sid,), normalise=normalise))
+            setup = (
+                (writer, "POST", f"/sessions?db_id={SCRATCH}" + (f"&{create_query}" if create_query else ""), create),
+            )
+            add(
+                Case(
+                    f"chain-created-by-{writer}-{name}",
+                    method,
+                    route.format(sid=sid) + f"?db_id={SCRATCH}" + (f"&{query}" if query else ""),
+                    json=body,
+                    setup=setup,
+                    readbacks=_reads(sid),
+                    rows=(sid,),
+                    normalise=normalise,
+                )
+            )
 
         chain("patch", "PATCH", "/sessions/{sid}", {"session_name": "Re-chained", "summary": {"summary": "s"}})
         chain("patch-state", "PATCH", "/sessions/{sid}", {"session_state": {"n": 2}, "metadata": {"m": 2}})
         chain("rename", "POST", "/sessions/{sid}/rename", {"session_name": "Renamed chain"}, normalise=(CLONE,))
         chain("delete", "DELETE", "/sessions/{sid}", None, normalise=(CLONE,))
-        chain("team-patch", "PATCH", "/sessions/{sid}", {"session_state": {"t": True}}, query="type=team",
-              create_query="type=team", created={"session_id": "{sid}", "team_id": "scratch-team"})
-        chain("workflow-rename", "POST", "/sessions/{sid}/rename", {"session_name": "WF chain"},
-              create_query="type=workflow", created={"session_id": "{sid}", "workflow_id": "scratch-workflow"},
-              normalise=(CLONE,))
+        chain(
+            "team-patch",
+            "PATCH",
+            "/sessions/{sid}",
+            {"session_state": {"t": True}},
+            query="type=team",
+            create_query="type=team",
+            created={"session_id": "{sid}", "team_id": "scratch-team"},
+        )
+        chain(
+            "workflow-rename",
+            "POST",
+            "/sessions/{sid}/rename",
+            {"session_name": "WF chain"},
+            create_query="type=workflow",
+            created={"session_id": "{sid}", "workflow_id": "scratch-workflow"},
+            normalise=(CLONE,),
+        )
     # runs stored by our create extension, read and then patched by AgentOS
     for name, method, route, body in [
         ("get", "GET", "/sessions/{sid}", None),
@@ -752,9 +1329,18 @@ def chain_cases() -> list[Case]:
     ]:
         sid = f"ch-preset-{name}{{S}}"
         created = json.loads(json.dumps(preset).replace("{sid}", sid).replace("r-chain-", f"r-{name}-chain-"))
-        add(Case(f"chain-ours-preset-runs-{name}", method, route.format(sid=sid) + f"?db_id={SCRATCH}",
-                 json=body if body else NO_BODY, setup=(("ours", "POST", f"/sessions?db_id={SCRATCH}", created),),
-                 readbacks=_reads(sid), rows=(sid,), normalise=(CLONE, NOW)))
+        add(
+            Case(
+                f"chain-ours-preset-runs-{name}",
+                method,
+                route.format(sid=sid) + f"?db_id={SCRATCH}",
+                json=body if body else NO_BODY,
+                setup=(("ours", "POST", f"/sessions?db_id={SCRATCH}", created),),
+                readbacks=_reads(sid),
+                rows=(sid,),
+                normalise=(CLONE, NOW),
+            )
+        )
     return cases
 
 

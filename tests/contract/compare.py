@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -55,8 +56,8 @@ def first_difference(agentos: Answer, ours: Answer) -> str | None:
         # Same values and key order, different bytes: spacing, escaping or number spelling.
         index = _common_prefix(agentos.body, ours.body)
         return (
-            f"JSON equal but bytes differ at byte {index}: AgentOS …{agentos.body[max(0, index - 40):index + 40]!r}…,"
-            f" ours …{ours.body[max(0, index - 40):index + 40]!r}…"
+            f"JSON equal but bytes differ at byte {index}: AgentOS …{agentos.body[max(0, index - 40) : index + 40]!r}…,"
+            f" ours …{ours.body[max(0, index - 40) : index + 40]!r}…"
         )
     return where
 
@@ -89,7 +90,7 @@ def _json_difference(a: Any, o: Any, path: str) -> str | None:
                 return found
         return None
     if isinstance(a, list):
-        for i, (x, y) in enumerate(zip(a, o)):
+        for i, (x, y) in enumerate(zip(a, o, strict=False)):
             found = _json_difference(x, y, f"{path}[{i}]")
             if found:
                 return found
@@ -109,7 +110,7 @@ def _json_difference(a: Any, o: Any, path: str) -> str | None:
 class Normalisation:
     name: str
     reason: str
-    apply: Callable[[bytes, "Context"], bytes]
+    apply: Callable[[bytes, Context], bytes]
 
 
 @dataclass

@@ -91,5 +91,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         undeclared = STATS["cases"] - STATS["identical"] - STATS["declared"]
         terminalreporter.write_line(
             f"contract: {STATS['cases']} cases, {STATS['identical']} identical,"
-            f" {STATS['declared']} declared differences" + (f", {undeclared} UNDECLARED differences" if undeclared else "")
+            f" {STATS['declared']} declared differences"
+            + (f", {undeclared} UNDECLARED differences" if undeclared else "")
         )

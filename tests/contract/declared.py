@@ -11,13 +11,12 @@ not listed here fails the suite.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from session_svc.compare import RULES
+from session_svc.compare import RULES, Asked, compare
 from session_svc.compare import Answer as LiveAnswer
-from session_svc.compare import Asked, compare
 from session_svc.compare.replay import route_of
 
 from .case import Case, expand
@@ -40,7 +39,9 @@ class Declared:
         try:
             self.check_agentos(harness, case, a, o)
         except AssertionError as exc:
-            raise AssertionError(f"[{self.key}] AgentOS no longer does what the table says ({self.agentos}): {exc}") from None
+            raise AssertionError(
+                f"[{self.key}] AgentOS no longer does what the table says ({self.agentos}): {exc}"
+            ) from None
         try:
             self.check_ours(harness, case, a, o)
         except AssertionError as exc:
@@ -171,7 +172,13 @@ def _agentos_sorted_by_key(h: Harness, case: Case, a: Exchange, o: Exchange) -> 
     assert _items(a.answer) == _items(o.answer), "AgentOS and ours return different rows"
     db_id, expr, direction, query = _sort_spec(a.url)
     where, params = _sql_filter(query)
-    ranks = dict(h.sql(db_id, f"SELECT session_id, dense_rank() OVER (ORDER BY {expr} {direction}) FROM ai.agno_sessions {where}", params))
+    ranks = dict(
+        h.sql(
+            db_id,
+            f"SELECT session_id, dense_rank() OVER (ORDER BY {expr} {direction}) FROM ai.agno_sessions {where}",
+            params,
+        )
+    )
     order = [ranks[item["session_id"]] for item in a.answer.json()["data"]]
     assert order == sorted(order), f"AgentOS order is not sorted by {expr} {direction}: {order}"
 
@@ -181,7 +188,14 @@ def _ours_tie_broken(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
     _status(o.answer, 200)
     db_id, expr, direction, query = _sort_spec(o.url)
     where, params = _sql_filter(query)
-    expected = [r[0] for r in h.sql(db_id, f"SELECT session_id FROM ai.agno_sessions {where} ORDER BY {expr} {direction}, session_id {direction}", params)]
+    expected = [
+        r[0]
+        for r in h.sql(
+            db_id,
+            f"SELECT session_id FROM ai.agno_sessions {where} ORDER BY {expr} {direction}, session_id {direction}",
+            params,
+        )
+    ]
     got = [item["session_id"] for item in o.answer.json()["data"]]
     assert got == expected, f"ours {got}, expected {expected}"
 
@@ -231,7 +245,9 @@ def _agentos_new_ids_per_read(h: Harness, case: Case, a: Exchange, o: Exchange) 
     again = h.get(h.agentos, a.url)
     first = [m["id"] for m in a.answer.json()["chat_history"]]
     second = [m["id"] for m in again.json()["chat_history"]]
-    assert first and all(x != y for x, y in zip(first, second)), f"ids did not change between reads: {first} {second}"
+    assert first and all(x != y for x, y in zip(first, second, strict=False)), (
+        f"ids did not change between reads: {first} {second}"
+    )
     assert _without_message_ids(a.answer) == _without_message_ids(o.answer), "answers differ beyond message ids"
 
 
@@ -280,8 +296,12 @@ def _ours_patch_summary_422(h: Harness, case: Case, a: Exchange, o: Exchange) ->
 
 # stored-row columns (runner.SESSION_SNAPSHOT order) and the PATCH fields that write them
 SESSION_DATA_COL, METADATA_COL, SUMMARY_COL, UPDATED_AT_COL = 6, 10, 11, 13
-PATCHED_COLUMNS = {"session_name": SESSION_DATA_COL, "session_state": SESSION_DATA_COL, "metadata": METADATA_COL,
-                   "summary": SUMMARY_COL}
+PATCHED_COLUMNS = {
+    "session_name": SESSION_DATA_COL,
+    "session_state": SESSION_DATA_COL,
+    "metadata": METADATA_COL,
+    "summary": SUMMARY_COL,
+}
 
 
 def _named_columns(case: Case) -> set[int]:
@@ -324,7 +344,9 @@ def _agentos_unstorable_500(h: Harness, case: Case, a: Exchange, o: Exchange) ->
 def _ours_unstorable_422(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
     _status(o.answer, 422)
     detail = o.answer.json()["detail"]
-    assert detail and all(d["type"] in ("finite_number", "string_unicode") and d["loc"][0] == "body" for d in detail), detail
+    assert detail and all(d["type"] in ("finite_number", "string_unicode") and d["loc"][0] == "body" for d in detail), (
+        detail
+    )
     after = _rows_of(h, case, o, "ours")
     if case.clones:
         template = json.loads(stored_rows(h, case.clones[0][0], o.ctx))
@@ -341,7 +363,9 @@ def _agentos_created_ignoring_runs(h: Harness, case: Case, a: Exchange, o: Excha
 def _ours_preset_conflict_409(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:
     _status(o.answer, 409)
     session_id = json.loads(case.request_kwargs(CLONE_SUFFIXES["ours"], {})["content"])["session_id"]
-    assert h.sql("db-scratch", "SELECT 1 FROM ai.agno_sessions WHERE session_id = %s", (session_id,)) == [], "session stored"
+    assert h.sql("db-scratch", "SELECT 1 FROM ai.agno_sessions WHERE session_id = %s", (session_id,)) == [], (
+        "session stored"
+    )
 
 
 def _agentos_index_row_500(h: Harness, case: Case, a: Exchange, o: Exchange) -> None:

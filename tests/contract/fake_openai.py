@@ -57,7 +57,11 @@ class FakeChatCompletions:
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": f"call_{self.calls}", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+                {
+                    "id": f"call_{self.calls}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(arguments)},
+                }
             ],
         }
 

@@ -88,9 +88,13 @@ class Harness:
         for writer, method, url, body in case.setup:
             server = self.agentos if writer == "agentos" else self.ours
             step = Case(f"{case.id}/setup", method, url, json=body)
-            response = server.request(method, expand(url, suffix, self.seeded.run_ids), **step.request_kwargs(suffix, self.seeded.run_ids))
+            response = server.request(
+                method, expand(url, suffix, self.seeded.run_ids), **step.request_kwargs(suffix, self.seeded.run_ids)
+            )
             if response.status_code >= 300:
-                raise RuntimeError(f"setup {writer} {method} {url} failed: {response.status_code} {response.text[:300]}")
+                raise RuntimeError(
+                    f"setup {writer} {method} {url} failed: {response.status_code} {response.text[:300]}"
+                )
 
     def cross_reads(self, case: Case) -> list[str]:
         """What each server wrote, both servers must read identically."""
@@ -134,7 +138,7 @@ SELECT run_id, run_type, agent_id, team_id, workflow_id, user_id, parent_run_id,
 
 
 def split_ref(ref: str) -> tuple[str, str]:
-    """"db-legacy/ltpl-both" -> ("db-legacy", "ltpl-both"); a bare session id lives in db-scratch."""
+    """ "db-legacy/ltpl-both" -> ("db-legacy", "ltpl-both"); a bare session id lives in db-scratch."""
     db_id, sep, session_id = ref.partition("/")
     return (db_id, session_id) if sep else (SCRATCH, ref)
 
@@ -166,7 +170,9 @@ def stored_rows(harness: Harness, ref: str, window: Context) -> str:
         "runs": [list(row[:10]) + [epoch(row[10]), epoch(row[11])] for row in runs],
     }
     if has_legacy_runs_column(harness, db_id):
-        rows["legacy_runs"] = harness.sql(db_id, "SELECT runs::text FROM ai.agno_sessions WHERE session_id = %s", (session_id,))
+        rows["legacy_runs"] = harness.sql(
+            db_id, "SELECT runs::text FROM ai.agno_sessions WHERE session_id = %s", (session_id,)
+        )
     return json.dumps(rows, ensure_ascii=False)
 
 
@@ -197,7 +203,9 @@ def clone_session(harness: Harness, template_ref: str, new_ref: str) -> None:
         run_ids = [run[0] for run in runs]
         legacy_text = None
         if legacy:
-            legacy_text = conn.execute("SELECT runs::text FROM ai.agno_sessions WHERE session_id = %s", (template,)).fetchone()[0]
+            legacy_text = conn.execute(
+                "SELECT runs::text FROM ai.agno_sessions WHERE session_id = %s", (template,)
+            ).fetchone()[0]
             for item in json.loads(legacy_text or "null") or []:
                 if isinstance(item, dict) and item.get("run_id"):
                     run_ids.append(item["run_id"])
@@ -217,8 +225,19 @@ def clone_session(harness: Harness, template_ref: str, new_ref: str) -> None:
                 " parent_run_id, status, run_index, run_data, created_at, updated_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
                 (
-                    f"{run[0]}.{new_id}", new_id, run[1], run[2], run[3], run[4], run[5],
-                    f"{parent}.{new_id}" if parent else parent, run[7], run[8], data, run[10], run[11],
+                    f"{run[0]}.{new_id}",
+                    new_id,
+                    run[1],
+                    run[2],
+                    run[3],
+                    run[4],
+                    run[5],
+                    f"{parent}.{new_id}" if parent else parent,
+                    run[7],
+                    run[8],
+                    data,
+                    run[10],
+                    run[11],
                 ),
             )
         conn.commit()

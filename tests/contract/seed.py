@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -121,8 +121,8 @@ def _model():
 
 def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str, list[Any]]:
     from agno.agent import Agent
-    from agno.team import Team
     from agno.media import Image
+    from agno.team import Team
     from agno.workflow import Step, StepInput, StepOutput, Workflow
 
     def format_step(step_input: StepInput) -> StepOutput:
@@ -144,7 +144,12 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     researcher = Agent(id="researcher", name="Researcher", model=_model(), tools=[get_weather], telemetry=False)
     # the team and the workflow store their run events, so `events` is non-empty in some run schemas
     team = Team(
-        id="basic-team", name="Basic Team", model=_model(), members=[researcher], db=main, store_events=True,
+        id="basic-team",
+        name="Basic Team",
+        model=_model(),
+        members=[researcher],
+        db=main,
+        store_events=True,
         telemetry=False,
     )
     wf_agent = Agent(id="wf-agent", name="Workflow Agent", model=_model(), telemetry=False)
@@ -160,7 +165,9 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
     from agno.tools import tool
 
     guarded_weather = tool(requires_confirmation=True)(get_weather)
-    guarded = Agent(id="guarded-agent", name="Guarded Agent", model=_model(), db=main, tools=[guarded_weather], telemetry=False)
+    guarded = Agent(
+        id="guarded-agent", name="Guarded Agent", model=_model(), db=main, tools=[guarded_weather], telemetry=False
+    )
     other_agent = Agent(id="other-agent", name="Other Agent", model=_model(), db=other, telemetry=False)
     scratch_agent = Agent(
         id="scratch-agent", name="Scratch Agent", model=_model(), db=scratch, tools=[get_weather], telemetry=False
@@ -247,7 +254,7 @@ def _run_components(dbs: dict[str, Any], fake: FakeChatCompletions) -> dict[str,
 def _summary(text: str, topics: list[str] | None = None):
     from agno.session.summary import SessionSummary
 
-    return SessionSummary(summary=text, topics=topics, updated_at=datetime(2025, 10, 21, 14, 30, tzinfo=timezone.utc))
+    return SessionSummary(summary=text, topics=topics, updated_at=datetime(2025, 10, 21, 14, 30, tzinfo=UTC))
 
 
 def _rich_run(run_id: str, session_id: str) -> dict[str, Any]:
@@ -279,18 +286,51 @@ def _rich_run(run_id: str, session_id: str) -> dict[str, Any]:
         "created_at": BASE_EPOCH,
         "messages": [
             {"id": "rm1", "role": "system", "content": "be rich", "created_at": BASE_EPOCH},
-            {"id": "rm2", "role": "user", "content": "rich question", "images": [image],
-             "files": [{"id": "f1", "url": "https://example.com/f.pdf", "mime_type": "application/pdf", "filename": "f.pdf"}],
-             "created_at": BASE_EPOCH},
-            {"id": "rm3", "role": "assistant", "content": "rich answer", "reasoning_content": "thinking", "name": "bot",
-             "tool_calls": [], "provider_data": {}, "temporary": False,
-             "metrics": {"input_tokens": 0, "output_tokens": 3, "total_tokens": 3, "cost": 0.0, "duration": 0.5,
-                         "provider_metrics": {}, "not_a_metric": 9},
-             "created_at": BASE_EPOCH},
+            {
+                "id": "rm2",
+                "role": "user",
+                "content": "rich question",
+                "images": [image],
+                "files": [
+                    {
+                        "id": "f1",
+                        "url": "https://example.com/f.pdf",
+                        "mime_type": "application/pdf",
+                        "filename": "f.pdf",
+                    }
+                ],
+                "created_at": BASE_EPOCH,
+            },
+            {
+                "id": "rm3",
+                "role": "assistant",
+                "content": "rich answer",
+                "reasoning_content": "thinking",
+                "name": "bot",
+                "tool_calls": [],
+                "provider_data": {},
+                "temporary": False,
+                "metrics": {
+                    "input_tokens": 0,
+                    "output_tokens": 3,
+                    "total_tokens": 3,
+                    "cost": 0.0,
+                    "duration": 0.5,
+                    "provider_metrics": {},
+                    "not_a_metric": 9,
+                },
+                "created_at": BASE_EPOCH,
+            },
             {"id": "rm4", "role": "developer", "content": "developer note", "created_at": BASE_EPOCH},
             {"id": "rm5", "role": "user", "content": "", "from_history": False, "created_at": BASE_EPOCH},
-            {"id": "rm6", "role": "assistant", "content": None, "redacted_reasoning_content": "redacted",
-             "metrics": {"input_tokens": 0, "provider_metrics": {}}, "created_at": BASE_EPOCH},
+            {
+                "id": "rm6",
+                "role": "assistant",
+                "content": None,
+                "redacted_reasoning_content": "redacted",
+                "metrics": {"input_tokens": 0, "provider_metrics": {}},
+                "created_at": BASE_EPOCH,
+            },
             {"id": "rm7", "role": "tool", "content": "tool out", "tool_call_id": "c1", "created_at": BASE_EPOCH},
             {"id": "rm8", "role": "assistant", "content": "old", "from_history": True, "created_at": BASE_EPOCH},
         ],
@@ -358,40 +398,96 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
     # Runs attached to upserted sessions, to exercise run classification and the sdk label (§4.6).
     for index, run in enumerate(
         [
-            {"run_id": "run-fw-1", "agent_id": "ext-agent", "status": "COMPLETED", "metadata": {"k": 1},
-             "input": {"input_content": "framework question"}, "content": "framework answer"},
-            {"run_id": "run-fw-2", "agent_id": "another-agent", "status": "RUNNING",
-             "input": {"input_content": "other agent"}, "content": "partial"},
+            {
+                "run_id": "run-fw-1",
+                "agent_id": "ext-agent",
+                "status": "COMPLETED",
+                "metadata": {"k": 1},
+                "input": {"input_content": "framework question"},
+                "content": "framework answer",
+            },
+            {
+                "run_id": "run-fw-2",
+                "agent_id": "another-agent",
+                "status": "RUNNING",
+                "input": {"input_content": "other agent"},
+                "content": "partial",
+            },
         ]
     ):
-        main.upsert_run({**run, "session_id": "agent-up-framework", "created_at": BASE_EPOCH},
-                        session_id="agent-up-framework", user_id="user-5", run_index=index)
+        main.upsert_run(
+            {**run, "session_id": "agent-up-framework", "created_at": BASE_EPOCH},
+            session_id="agent-up-framework",
+            user_id="user-5",
+            run_index=index,
+        )
     for index, run in enumerate(
         [
-            {"run_id": "run-tu-1", "team_id": "basic-team", "status": "COMPLETED",
-             "input": {"input_content": "upserted team run"}, "content": {"structured": True},
-             "content_type": "dict",
-             "messages": [{"id": "tu-m1", "role": "system", "content": "sys", "created_at": BASE_EPOCH},
-                          {"id": "tu-m2", "role": "user", "content": "upserted team run", "created_at": BASE_EPOCH},
-                          {"id": "tu-m3", "role": "assistant", "content": "ok", "created_at": BASE_EPOCH,
-                           "from_history": True}]},
-            {"run_id": "run-tu-2", "status": "COMPLETED", "input": {"input_content": "no component ids"}, "content": "x"},
+            {
+                "run_id": "run-tu-1",
+                "team_id": "basic-team",
+                "status": "COMPLETED",
+                "input": {"input_content": "upserted team run"},
+                "content": {"structured": True},
+                "content_type": "dict",
+                "messages": [
+                    {"id": "tu-m1", "role": "system", "content": "sys", "created_at": BASE_EPOCH},
+                    {"id": "tu-m2", "role": "user", "content": "upserted team run", "created_at": BASE_EPOCH},
+                    {
+                        "id": "tu-m3",
+                        "role": "assistant",
+                        "content": "ok",
+                        "created_at": BASE_EPOCH,
+                        "from_history": True,
+                    },
+                ],
+            },
+            {
+                "run_id": "run-tu-2",
+                "status": "COMPLETED",
+                "input": {"input_content": "no component ids"},
+                "content": "x",
+            },
         ]
     ):
-        main.upsert_run({**run, "session_id": "team-up-1", "created_at": BASE_EPOCH},
-                        session_id="team-up-1", user_id="user-4", run_index=index)
+        main.upsert_run(
+            {**run, "session_id": "team-up-1", "created_at": BASE_EPOCH},
+            session_id="team-up-1",
+            user_id="user-4",
+            run_index=index,
+        )
     for index, run in enumerate(
         [
-            {"run_id": "run-wu-1", "agent_id": "wf-agent", "status": "COMPLETED",
-             "input": {"input_content": "step agent run"}, "content": "step"},
-            {"run_id": "run-wu-2", "team_id": "basic-team", "status": "COMPLETED",
-             "input": {"input_content": "step team run"}, "content": "team step"},
-            {"run_id": "run-wu-3", "workflow_id": "basic-workflow", "status": "COMPLETED",
-             "input": {"topic": "upserted workflow"}, "content": "done", "content_type": "str"},
+            {
+                "run_id": "run-wu-1",
+                "agent_id": "wf-agent",
+                "status": "COMPLETED",
+                "input": {"input_content": "step agent run"},
+                "content": "step",
+            },
+            {
+                "run_id": "run-wu-2",
+                "team_id": "basic-team",
+                "status": "COMPLETED",
+                "input": {"input_content": "step team run"},
+                "content": "team step",
+            },
+            {
+                "run_id": "run-wu-3",
+                "workflow_id": "basic-workflow",
+                "status": "COMPLETED",
+                "input": {"topic": "upserted workflow"},
+                "content": "done",
+                "content_type": "str",
+            },
         ]
     ):
-        main.upsert_run({**run, "session_id": "wf-up-1", "created_at": BASE_EPOCH},
-                        session_id="wf-up-1", user_id="user-4", run_index=index)
+        main.upsert_run(
+            {**run, "session_id": "wf-up-1", "created_at": BASE_EPOCH},
+            session_id="wf-up-1",
+            user_id="user-4",
+            run_index=index,
+        )
     # One run holding every field the run and message renderers know, as agno's to_dict stores them.
     main.upsert_run(_rich_run("run-rich-1", "agent-up-1"), session_id="agent-up-1", user_id="user-4", run_index=0)
     # A run stored without messages: AgentOS derives the name from the stored input wrapper.
@@ -467,7 +563,12 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
             "status": "COMPLETED",
             "input": {"input_content": [{"role": "user", "content": "list input"}]},
             "messages": [
-                {"id": "m-odd-1", "role": "user", "content": [{"type": "text", "text": "multimodal question"}], "created_at": BASE_EPOCH},
+                {
+                    "id": "m-odd-1",
+                    "role": "user",
+                    "content": [{"type": "text", "text": "multimodal question"}],
+                    "created_at": BASE_EPOCH,
+                },
                 {"id": "m-odd-2", "role": "assistant", "content": "plain answer", "created_at": BASE_EPOCH},
             ],
             "content": ["list", "content"],
@@ -525,13 +626,23 @@ def _write_foreign_rows(seeded: Seeded) -> None:
             " created_at, updated_at) SELECT 'agent-noindex', session_type, agent_id, 'user-5', session_data,"
             " agent_data, created_at, updated_at FROM ai.agno_sessions WHERE session_id = 'agent-sess-1'"
         )
-        for run_id, run_index, created in [("run-ni-c", None, 30), ("run-ni-a", None, 20), ("run-ni-b", None, 20), ("run-ni-0", 0, 90)]:
+        for run_id, run_index, created in [
+            ("run-ni-c", None, 30),
+            ("run-ni-a", None, 20),
+            ("run-ni-b", None, 20),
+            ("run-ni-0", 0, 90),
+        ]:
             conn.execute(
                 "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, status, run_index, run_data,"
                 " created_at, updated_at) SELECT %(new)s::varchar, 'agent-noindex', run_type, agent_id, 'user-5', status, %(idx)s::bigint,"
                 " jsonb_set(jsonb_set(run_data, '{run_id}', to_jsonb(%(new)s::varchar)), '{created_at}', to_jsonb(%(ts)s::bigint)),"
                 " %(ts)s, %(ts)s FROM ai.agno_runs WHERE run_id = %(src)s",
-                {"new": run_id, "idx": run_index, "ts": BASE_EPOCH + created, "src": "run-a1-1" if run_id.endswith("a") else "run-a1-2"},
+                {
+                    "new": run_id,
+                    "idx": run_index,
+                    "ts": BASE_EPOCH + created,
+                    "src": "run-a1-1" if run_id.endswith("a") else "run-a1-2",
+                },
             )
     scratch = seeded.dbs["db-scratch"]
     from agno.session import AgentSession, WorkflowSession
@@ -551,7 +662,9 @@ def _write_foreign_rows(seeded: Seeded) -> None:
     )
     # a workflow with SQL-NULL workflow_data whose first run input is a list: AgentOS cannot name it
     scratch.upsert_session(
-        WorkflowSession(session_id="odd-wf-list-input", workflow_id="scratch-workflow", user_id="user-odd", created_at=BASE_EPOCH)
+        WorkflowSession(
+            session_id="odd-wf-list-input", workflow_id="scratch-workflow", user_id="user-odd", created_at=BASE_EPOCH
+        )
     )
     scratch.upsert_run(
         {
@@ -632,15 +745,21 @@ def _write_legacy_runs(seeded: Seeded) -> None:
     wf_legacy["input"] = "Legacy workflow input"
 
     with seeded.connect("db-other") as conn:
-        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-sess-1'", (json.dumps(legacy_1),))
-        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-legacy'", (json.dumps(legacy_2),))
+        conn.execute(
+            "UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-sess-1'", (json.dumps(legacy_1),)
+        )
+        conn.execute(
+            "UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-legacy'", (json.dumps(legacy_2),)
+        )
         # a 2.x row that was never touched again: updated_at NULL
         conn.execute("UPDATE ai.agno_sessions SET updated_at=NULL WHERE session_id='other-legacy'")
         conn.execute(
             "UPDATE ai.agno_sessions SET runs=to_jsonb(%s::text) WHERE session_id='other-legacy-text'",
             (json.dumps(legacy_3),),
         )
-        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-legacy-wf'", (json.dumps([wf_legacy]),))
+        conn.execute(
+            "UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='other-legacy-wf'", (json.dumps([wf_legacy]),)
+        )
 
 
 def _renamed_run(run: dict, run_id: str, question: str, session_id: str | None = None) -> dict:
@@ -694,7 +813,9 @@ def _make_legacy_templates(seeded: Seeded) -> None:
 
     legacy = seeded.dbs["db-legacy"]
     with seeded.connect("db-legacy") as conn:
-        (run1,), (run2,) = _rows(conn, "SELECT run_data FROM ai.agno_runs WHERE session_id='ltpl-both' ORDER BY run_index")
+        (run1,), (run2,) = _rows(
+            conn, "SELECT run_data FROM ai.agno_runs WHERE session_id='ltpl-both' ORDER BY run_index"
+        )
     stale = copy.deepcopy(run1)
     stale["content"] = "STALE legacy copy"
     only_legacy = _renamed_run(run2, "run-ltpl-legacy", "Legacy-only template question")
@@ -712,9 +833,14 @@ def _make_legacy_templates(seeded: Seeded) -> None:
         _renamed_run(run1, "run-lo-1", "Only-legacy first", session_id="ltpl-only"),
         _renamed_run(run2, "run-lo-2", "Only-legacy second", session_id="ltpl-only"),
     ]
-    legacy.upsert_session(AgentSession(session_id="ltpl-nulldata", agent_id="legacy-agent", user_id="user-l", created_at=BASE_EPOCH))
+    legacy.upsert_session(
+        AgentSession(session_id="ltpl-nulldata", agent_id="legacy-agent", user_id="user-l", created_at=BASE_EPOCH)
+    )
     with seeded.connect("db-legacy") as conn:
-        conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='ltpl-both'", (json.dumps([stale, only_legacy]),))
+        conn.execute(
+            "UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='ltpl-both'",
+            (json.dumps([stale, only_legacy]),),
+        )
         conn.execute("UPDATE ai.agno_sessions SET runs=%s::jsonb WHERE session_id='ltpl-only'", (json.dumps(only),))
 
 

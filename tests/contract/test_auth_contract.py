@@ -24,7 +24,9 @@ from .conftest import agno_available
 
 if not agno_available():
     if os.environ.get("CI") == "true":
-        raise ImportError("agno is not importable but CI=true: install the `contract` extra (pip install -e '.[contract]')")
+        raise ImportError(
+            "agno is not importable but CI=true: install the `contract` extra (pip install -e '.[contract]')"
+        )
     pytest.skip("agno not installed: pip install -e '.[contract]' to run the contract suite", allow_module_level=True)
 
 from auth_tokens import HS_SECRET, RSAKey, mint, write_jwks  # noqa: E402
@@ -103,7 +105,9 @@ def _mint_service_account(db: Any, name: str, scopes: list[str], **extra: Any) -
     from agno.os.service_accounts import generate_token
 
     plaintext, token_hash, prefix = generate_token()
-    account = ServiceAccount(id=str(uuid.uuid4()), name=name, token_hash=token_hash, token_prefix=prefix, scopes=scopes, **extra)
+    account = ServiceAccount(
+        id=str(uuid.uuid4()), name=name, token_hash=token_hash, token_prefix=prefix, scopes=scopes, **extra
+    )
     db.create_service_account(account.to_dict())
     return plaintext
 
@@ -167,7 +171,9 @@ class Pair:
             problems.append(f"headers: AgentOS {a_headers}, ours {o_headers}")
         if case_id in DECLARED:
             reason, agentos_status, our_status = DECLARED[case_id]
-            assert (a.status, o.status) == (agentos_status, our_status), f"{case_id}: declared ({reason}) but got {a}, {o}"
+            assert (a.status, o.status) == (agentos_status, our_status), (
+                f"{case_id}: declared ({reason}) but got {a}, {o}"
+            )
             return
         assert not problems, f"{case_id}: {method} {url}\n  " + "\n  ".join(problems)
 
@@ -190,7 +196,9 @@ def boot(seed: Seed, agentos_kwargs: dict[str, Any], our_env: dict[str, str]) ->
     from session_svc.settings import load_settings
 
     agent_os = AgentOS(id=OS_ID, db=seed.db, telemetry=False, **agentos_kwargs)
-    ours = create_app(load_settings({"AGNO_PG_DSN": seed.dsn, "AGNO_DB_ID": DB_ID, "AGNO_POOL_MIN_SIZE": "1", **our_env}))
+    ours = create_app(
+        load_settings({"AGNO_PG_DSN": seed.dsn, "AGNO_DB_ID": DB_ID, "AGNO_POOL_MIN_SIZE": "1", **our_env})
+    )
     loop = asyncio.new_event_loop()
     pair = Pair(InProcessServer("agentos", agent_os.get_app(), loop), InProcessServer("ours", ours, loop))
     pair.agentos.start()
@@ -264,7 +272,15 @@ def token_table(keys: dict[str, Any], seed: Seed) -> dict[str, str | None]:
         "bare-pat-writer": "RAW:" + pats["writer"],
     }
     return {
-        name: (None if value is None else value[4:] if value.startswith("RAW:") else value if value.startswith("Bearer") else f"Bearer {value}")
+        name: (
+            None
+            if value is None
+            else value[4:]
+            if value.startswith("RAW:")
+            else value
+            if value.startswith("Bearer")
+            else f"Bearer {value}"
+        )
         for name, value in table.items()
     }
 
@@ -414,7 +430,10 @@ HS256_CASES = [
     AuthCase("pat-root", "GET", SORTED),
 ]
 
-SECURITY_KEY_CASES = [AuthCase(token, "GET", SORTED) for token in ("none", "empty", "key", "wrongkey", "alice", "pat-reader", "pat-unknown")] + [
+SECURITY_KEY_CASES = [
+    AuthCase(token, "GET", SORTED)
+    for token in ("none", "empty", "key", "wrongkey", "alice", "pat-reader", "pat-unknown")
+] + [
     AuthCase("key", "POST", "/sessions", {"session_id": "sk{S}", "user_id": "bob"}),
     AuthCase("pat-reader", "POST", "/sessions", {}),
     AuthCase("pat-writer", "POST", "/sessions", {"session_id": "skw{S}", "user_id": "bob"}),
@@ -454,10 +473,21 @@ def _configs(keys: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, 
             {"JWT_JWKS_FILE": keys["jwks"], "JWT_VERIFY_AUDIENCE": "true", "AGNO_OS_ID": OS_ID, "JWT_ISSUER": ISSUER},
         ),
         "hs256-custom-admin": (
-            {"authorization": Authorization(verification_keys=[HS_SECRET], algorithm="HS256", admin_scope="root"), "user_isolation": True},
-            {"JWT_VERIFICATION_KEY": HS_SECRET, "JWT_ALGORITHM": "HS256", "AGNO_ADMIN_SCOPE": "root", "AGNO_USER_ISOLATION": "true"},
+            {
+                "authorization": Authorization(verification_keys=[HS_SECRET], algorithm="HS256", admin_scope="root"),
+                "user_isolation": True,
+            },
+            {
+                "JWT_VERIFICATION_KEY": HS_SECRET,
+                "JWT_ALGORITHM": "HS256",
+                "AGNO_ADMIN_SCOPE": "root",
+                "AGNO_USER_ISOLATION": "true",
+            },
         ),
-        "security-key": ({"settings": AgnoAPISettings(os_security_key="s3cret-key")}, {"OS_SECURITY_KEY": "s3cret-key"}),
+        "security-key": (
+            {"settings": AgnoAPISettings(os_security_key="s3cret-key")},
+            {"OS_SECURITY_KEY": "s3cret-key"},
+        ),
         "open": ({}, {}),
     }
 
@@ -488,7 +518,9 @@ def run_case(pairs: dict[str, Any], config: str, case: AuthCase) -> None:
         headers["Origin"] = case.origin
     pair: Pair = pairs["get"](config)
     if case.status_only:
-        statuses = [server.request(case.method, case.url, headers=headers).status_code for server in (pair.agentos, pair.ours)]
+        statuses = [
+            server.request(case.method, case.url, headers=headers).status_code for server in (pair.agentos, pair.ours)
+        ]
         assert statuses[0] == statuses[1], f"{case.id}: AgentOS {statuses[0]}, ours {statuses[1]}"
         return
     pair.compare(f"{config}: {case.id}", case.method, case.url, headers, case.body)

@@ -14,7 +14,9 @@ from .conftest import STATS, agno_available
 
 if not agno_available():
     if os.environ.get("CI") == "true":
-        raise ImportError("agno is not importable but CI=true: install the `contract` extra (pip install -e '.[contract]')")
+        raise ImportError(
+            "agno is not importable but CI=true: install the `contract` extra (pip install -e '.[contract]')"
+        )
     pytest.skip("agno not installed: pip install -e '.[contract]' to run the contract suite", allow_module_level=True)
 
 from .cases import (  # noqa: E402
@@ -45,8 +47,11 @@ def test_seed_matches_case_table(contract_harness) -> None:
     for db_id, sessions in (("db-main", MAIN_SESSIONS), ("db-other", OTHER_SESSIONS)):
         for session_id, count in sessions.items():
             assert len(run_ids.get(f"{db_id}/{session_id}", [])) == count, (db_id, session_id)
-    legacy = contract_harness.sql("db-other", "SELECT count(*) FROM ai.agno_runs WHERE run_id = ANY(%s)",
-                                  ([r for runs in LEGACY_ONLY_RUNS.values() for r in runs],))
+    legacy = contract_harness.sql(
+        "db-other",
+        "SELECT count(*) FROM ai.agno_runs WHERE run_id = ANY(%s)",
+        ([r for runs in LEGACY_ONLY_RUNS.values() for r in runs],),
+    )
     assert legacy == [(0,)], "legacy-only runs must not be in agno_runs"
     for db_id, sessions in (("db-main", MAIN_SESSIONS), ("db-other", OTHER_SESSIONS)):
         stored = {sid for (sid,) in contract_harness.sql(db_id, "SELECT session_id FROM ai.agno_sessions")}
@@ -60,7 +65,9 @@ def test_seed_matches_case_table(contract_harness) -> None:
         )
         created = session_created_at(db_id, session_id)
         assert [s for (s,) in stamps] == [created + 10 * i for i in range(1, count + 1)], stamps
-    legacy_stamp = contract_harness.sql("db-other", "SELECT runs->1->>'created_at' FROM ai.agno_sessions WHERE session_id='other-sess-1'")
+    legacy_stamp = contract_harness.sql(
+        "db-other", "SELECT runs->1->>'created_at' FROM ai.agno_sessions WHERE session_id='other-sess-1'"
+    )
     assert legacy_stamp == [(str(LEGACY_RUN_AT),)], legacy_stamp
 
 

@@ -183,7 +183,8 @@ def test_single_dsn_goes_through_the_managed_secret_and_the_migration_hook():
     assert hook_secret["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     # The hook Secret must exist before the Job: a lower weight is created first.
     assert int(hook_secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(
-        job["metadata"]["annotations"]["helm.sh/hook-weight"])
+        job["metadata"]["annotations"]["helm.sh/hook-weight"]
+    )
     job_container = container(manifests, "Job", f"{FULLNAME}-migrate")
     assert job_container["args"] == ["migrate"]
     job_env = env_of(job_container)
@@ -272,7 +273,10 @@ def test_pgbouncer_settings_and_explicit_grace():
     config = manifests[("ConfigMap", FULLNAME)]["data"]
     assert config["AGNO_PG_PREPARE"] == "false"
     assert (config["AGNO_DB_SCHEMA"], config["AGNO_SESSION_TABLE"], config["AGNO_RUNS_TABLE"]) == (
-        "agents", "team_sessions", "team_sessions_runs")
+        "agents",
+        "team_sessions",
+        "team_sessions_runs",
+    )
     assert config["AGNO_DB_ID"] == "main-db"
     assert config["AGNO_LOG_LEVEL"] == "WARNING"
     deployment = manifests[("Deployment", FULLNAME)]["spec"]
@@ -301,18 +305,34 @@ def test_canary_sends_sessions_to_agentos_with_this_service_as_the_canary():
         "nginx.ingress.kubernetes.io/canary-weight": "10",
         "nginx.ingress.kubernetes.io/canary-by-header": "X-Agno-Session-Canary",
     }
+
     # ingress-nginx pairs a canary with the main Ingress of the same host and path.
     def routes(ingress):
-        return [(r["host"], p["path"], p["pathType"], json.dumps(p["backend"], sort_keys=True))
-                for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
-    assert [r[:3] for r in routes(main)] == [r[:3] for r in routes(canary)] == [("agents.example.com", "/sessions", "Prefix")]
-    assert main["spec"]["rules"][0]["http"]["paths"][0]["backend"] == {"service": {"name": "agentos", "port": {"number": 7777}}}
-    assert canary["spec"]["rules"][0]["http"]["paths"][0]["backend"] == {"service": {"name": FULLNAME, "port": {"name": "http"}}}
+        return [
+            (r["host"], p["path"], p["pathType"], json.dumps(p["backend"], sort_keys=True))
+            for r in ingress["spec"]["rules"]
+            for p in r["http"]["paths"]
+        ]
+
+    assert (
+        [r[:3] for r in routes(main)]
+        == [r[:3] for r in routes(canary)]
+        == [("agents.example.com", "/sessions", "Prefix")]
+    )
+    assert main["spec"]["rules"][0]["http"]["paths"][0]["backend"] == {
+        "service": {"name": "agentos", "port": {"number": 7777}}
+    }
+    assert canary["spec"]["rules"][0]["http"]["paths"][0]["backend"] == {
+        "service": {"name": FULLNAME, "port": {"name": "http"}}
+    }
     assert main["spec"]["tls"] == canary["spec"]["tls"] and main["spec"]["ingressClassName"] == "nginx"
 
     config = manifests[("ConfigMap", FULLNAME)]["data"]
     assert (config["AGNO_AGENTOS_URL"], config["AGNO_COMPARE_MODE"], config["AGNO_COMPARE_SAMPLE"]) == (
-        values["agentos"]["url"], "verify", "0.25")
+        values["agentos"]["url"],
+        "verify",
+        "0.25",
+    )
     # The migration Job neither compares nor proxies.
     job_env = env_of(container(manifests, "Job", f"{FULLNAME}-migrate"))
     assert not {"AGNO_AGENTOS_URL", "AGNO_COMPARE_MODE"} & set(job_env)
@@ -327,10 +347,13 @@ def test_http_route_splits_sessions_by_weight_and_header():
     assert by_header["backendRefs"] == [{"name": FULLNAME, "port": 8080}]
     assert weighted["matches"] == [{"path": {"type": "PathPrefix", "value": "/sessions"}}]
     assert {(b["name"], b["port"], b["weight"]) for b in weighted["backendRefs"]} == {
-        (FULLNAME, 8080, 10), ("agentos", 7777, 90)}
+        (FULLNAME, 8080, 10),
+        ("agentos", 7777, 90),
+    }
     # All traffic to this service: no AgentOS backendRef at all.
-    full = render("--set", "config.dsn=x", "--set", "httpRoute.enabled=true",
-                  "--set", "httpRoute.parentRefs[0].name=public")[("HTTPRoute", FULLNAME)]["spec"]
+    full = render(
+        "--set", "config.dsn=x", "--set", "httpRoute.enabled=true", "--set", "httpRoute.parentRefs[0].name=public"
+    )[("HTTPRoute", FULLNAME)]["spec"]
     assert full["rules"][-1]["backendRefs"] == [{"name": FULLNAME, "port": 8080, "weight": 100}]
 
 
@@ -342,7 +365,11 @@ def test_replicas_dead_timeout_and_the_agentos_fallback():
     assert "value" not in env["AGNO_SESSION_READ_DSN_MAP"], "replica DSNs carry credentials: Secret only"
     assert "AGNO_PG_READ_DSN" not in env
     config = manifests[("ConfigMap", FULLNAME)]["data"]
-    assert (config["AGNO_REPLICA_MAX_LAG"], config["AGNO_READ_POOL_MAX_SIZE"], config["AGNO_PG_DEAD_TIMEOUT"]) == ("2", "5", "3")
+    assert (config["AGNO_REPLICA_MAX_LAG"], config["AGNO_READ_POOL_MAX_SIZE"], config["AGNO_PG_DEAD_TIMEOUT"]) == (
+        "2",
+        "5",
+        "3",
+    )
     assert "AGNO_READ_POOL_MIN_SIZE" not in config, "unset keeps the primary's size"
     job_env = env_of(container(manifests, "Job", f"{FULLNAME}-migrate"))
     assert "AGNO_SESSION_READ_DSN_MAP" not in job_env and job_env["AGNO_PG_DEAD_TIMEOUT"]["value"] == "3"
@@ -362,7 +389,8 @@ def test_replicas_dead_timeout_and_the_agentos_fallback():
 def test_a_settings_change_rolls_the_pods():
     base = manifests_checksum(render("--set", "config.dsn=postgresql://a@db/agno"))
     changed = manifests_checksum(
-        render("--set", "config.dsn=postgresql://a@db/agno", "--set", "settings.logLevel=DEBUG"))
+        render("--set", "config.dsn=postgresql://a@db/agno", "--set", "settings.logLevel=DEBUG")
+    )
     new_dsn = manifests_checksum(render("--set", "config.dsn=postgresql://b@db/agno"))
     assert base["checksum/config"] != changed["checksum/config"]
     assert base["checksum/secret"] != new_dsn["checksum/secret"]
@@ -386,8 +414,10 @@ def manifests_checksum(manifests: dict) -> dict:
         (("--set", "config.dsnMap.a=x", "--set", "config.dsnMap.b=y"), "set config.defaultDbId"),
         (("--set", "config.dsn=x", "--set", "settings.userIsolation=true"), "settings.userIsolation needs a JWT key"),
         (("--set", "config.dsn=x", "--set", "settings.authorization=true"), "settings.authorization needs a JWT key"),
-        (("--set", "config.dsn=x", "--set", "terminationGracePeriodSeconds=60"),
-         "must be longer than settings.requestTimeout"),
+        (
+            ("--set", "config.dsn=x", "--set", "terminationGracePeriodSeconds=60"),
+            "must be longer than settings.requestTimeout",
+        ),
         (("--set", "config.dsn=x", "--set", "settings.workers=0"), "/settings/workers"),
         (("--set", "config.dsn=x", "--set", "settings.server=granian"), "/settings/server"),
         (("--set", "config.dsn=x", "--set", "probe=1"), "additional properties 'probe' not allowed"),
@@ -395,24 +425,61 @@ def manifests_checksum(manifests: dict) -> dict:
         (("--set", "config.dsn=x", "--set", "compare.mode=verify"), "compare.mode needs agentos.url"),
         (("--set", "config.dsn=x", "--set", "compare.mode=always"), "/compare/mode"),
         (("--set", "config.dsn=x", "--set", "agentos.url=agentos:7777"), "/agentos/url"),
-        (("--set", "config.dsn=x", "--set", "ingress.enabled=true", "--set", "canary.enabled=true"),
-         "canary.enabled needs ingress.enabled and agentos.serviceName"),
+        (
+            ("--set", "config.dsn=x", "--set", "ingress.enabled=true", "--set", "canary.enabled=true"),
+            "canary.enabled needs ingress.enabled and agentos.serviceName",
+        ),
         (("--set", "config.dsn=x", "--set", "canary.weight=101"), "/canary/weight"),
         (("--set", "config.dsn=x", "--set", "httpRoute.enabled=true"), "httpRoute.enabled needs httpRoute.parentRefs"),
-        (("--set", "config.dsn=x", "--set", "httpRoute.enabled=true", "--set", "httpRoute.parentRefs[0].name=g",
-          "--set", "httpRoute.weight=10"), "httpRoute.weight under 100 needs agentos.serviceName"),
-        (("--set", "config.dsnMap.a=x", "--set", "database.readDsn=y"), "database.readDsn is for the single config.dsn"),
+        (
+            (
+                "--set",
+                "config.dsn=x",
+                "--set",
+                "httpRoute.enabled=true",
+                "--set",
+                "httpRoute.parentRefs[0].name=g",
+                "--set",
+                "httpRoute.weight=10",
+            ),
+            "httpRoute.weight under 100 needs agentos.serviceName",
+        ),
+        (
+            ("--set", "config.dsnMap.a=x", "--set", "database.readDsn=y"),
+            "database.readDsn is for the single config.dsn",
+        ),
         (("--set", "config.dsnMap.a=x", "--set", "database.readDsnMap.b[0]=y"), 'database.readDsnMap key "b"'),
         (("--set", "config.dsn=x", "--set", "database.readDsnKey=k"), "name keys of config.existingSecret"),
         (("--set", "config.existingSecret=s", "--set", "database.readDsn=y"), "excludes database.readDsn"),
         (("--set", "config.dsn=x", "--set", "settings.deadTimeout=soon"), "/settings/deadTimeout"),
     ],
-    ids=["no-dsn", "dsn-and-map", "existing-without-key", "existing-and-inline", "default-not-in-map",
-         "map-without-default", "isolation-without-jwt", "authorization-without-jwt",
-         "grace-too-short", "schema-minimum", "schema-enum", "schema-unknown-key", "schema-path",
-         "compare-without-agentos", "compare-mode-enum", "agentos-url-scheme", "canary-without-agentos",
-         "canary-weight-max", "route-without-parent", "route-split-without-agentos", "read-dsn-with-map",
-         "read-map-unknown-db", "read-key-without-secret", "existing-secret-and-read-dsn", "dead-timeout-type"],
+    ids=[
+        "no-dsn",
+        "dsn-and-map",
+        "existing-without-key",
+        "existing-and-inline",
+        "default-not-in-map",
+        "map-without-default",
+        "isolation-without-jwt",
+        "authorization-without-jwt",
+        "grace-too-short",
+        "schema-minimum",
+        "schema-enum",
+        "schema-unknown-key",
+        "schema-path",
+        "compare-without-agentos",
+        "compare-mode-enum",
+        "agentos-url-scheme",
+        "canary-without-agentos",
+        "canary-weight-max",
+        "route-without-parent",
+        "route-split-without-agentos",
+        "read-dsn-with-map",
+        "read-map-unknown-db",
+        "read-key-without-secret",
+        "existing-secret-and-read-dsn",
+        "dead-timeout-type",
+    ],
 )
 def test_refuses_unworkable_values(args: tuple[str, ...], message: str):
     proc = helm("template", RELEASE, str(CHART), *args, check=False)

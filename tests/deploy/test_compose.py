@@ -36,10 +36,14 @@ def test_compose_file_matches_the_compose_specification():
 @pytest.mark.parametrize(
     ("mutation", "expected"),
     [
-        (lambda c: c["services"]["session"].update(depends_onn=c["services"]["session"].pop("depends_on")),
-         "depends_onn"),
-        (lambda c: c["services"]["session"]["depends_on"]["postgres"].update(condition="service_ready"),
-         "service_ready"),
+        (
+            lambda c: c["services"]["session"].update(depends_onn=c["services"]["session"].pop("depends_on")),
+            "depends_onn",
+        ),
+        (
+            lambda c: c["services"]["session"]["depends_on"]["postgres"].update(condition="service_ready"),
+            "service_ready",
+        ),
         (lambda c: c["services"]["session"].update(depends_on="postgres"), "is not of type 'array'"),
     ],
     ids=["misspelt-key", "bad-condition", "bad-type"],
@@ -146,15 +150,25 @@ def test_nginx_accepts_the_ingress_config(tmp_path: Path):
     workdir = nginx_workdir()
     try:
         conf = workdir / "nginx.conf"
-        conf.write_text(rewrite_nginx_conf(NGINX_CONF.read_text(), ingress=18000, session=18080, agentos=17777,
-                                           workdir=workdir))
+        conf.write_text(
+            rewrite_nginx_conf(NGINX_CONF.read_text(), ingress=18000, session=18080, agentos=17777, workdir=workdir)
+        )
         run([nginx, "-t", "-p", str(workdir), "-c", str(conf), "-g", f"pid {workdir}/nginx.pid;"])
         conf.write_text(conf.read_text().replace("location / {", "location / {{"))
-        assert run([nginx, "-t", "-p", str(workdir), "-c", str(conf), "-g", f"pid {workdir}/nginx.pid;"],
-                   check=False).returncode != 0
+        assert (
+            run(
+                [nginx, "-t", "-p", str(workdir), "-c", str(conf), "-g", f"pid {workdir}/nginx.pid;"], check=False
+            ).returncode
+            != 0
+        )
         with pytest.raises(AssertionError, match="lost its marked address lines"):
-            rewrite_nginx_conf(NGINX_CONF.read_text().replace("# address: ingress", ""), ingress=1, session=2,
-                               agentos=3, workdir=workdir)
+            rewrite_nginx_conf(
+                NGINX_CONF.read_text().replace("# address: ingress", ""),
+                ingress=1,
+                session=2,
+                agentos=3,
+                workdir=workdir,
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

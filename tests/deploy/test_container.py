@@ -117,8 +117,16 @@ def test_entrypoint_is_the_packaged_console_script_in_exec_form():
 
 def test_every_writable_location_points_into_tmp():
     env = _image_env()
-    for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
-                 "XDG_RUNTIME_DIR", "TMPDIR", "AGNO_EMBEDDED_PG_DIR"):
+    for name in (
+        "HOME",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_STATE_HOME",
+        "XDG_RUNTIME_DIR",
+        "TMPDIR",
+        "AGNO_EMBEDDED_PG_DIR",
+    ):
         assert env.get(name, "").startswith("/tmp"), f"{name}={env.get(name)!r} is not under /tmp"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
 
@@ -185,8 +193,11 @@ def test_image_command_serves_health_passes_healthcheck_and_stops_cleanly(fresh_
     scratch, cwd = tmp_path / "tmp", tmp_path / "rootfs"
     scratch.mkdir()
     cwd.mkdir()
-    image_env = {k: v.replace("/tmp", str(scratch), 1) if v.startswith("/tmp") else v
-                 for k, v in _image_env().items() if k != "PATH"}
+    image_env = {
+        k: v.replace("/tmp", str(scratch), 1) if v.startswith("/tmp") else v
+        for k, v in _image_env().items()
+        if k != "PATH"
+    }
     port = free_port()
     env = service_env(fresh_db_dsn, port, **{**image_env, "AGNO_SERVICE_PORT": str(port)})
     argv = json.loads(_one("CMD"))
@@ -206,8 +217,9 @@ def test_image_command_serves_health_passes_healthcheck_and_stops_cleanly(fresh_
     assert code == 0, f"exit code {code} after SIGTERM (expected a clean drain):\n{service.log()}"
     assert list(cwd.iterdir()) == [], "the service wrote into its working directory"
 
-    probe = subprocess.run([sys.executable, str(HEALTHCHECK_SCRIPT)], env=env, timeout=10,
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [sys.executable, str(HEALTHCHECK_SCRIPT)], env=env, timeout=10, capture_output=True, text=True
+    )
     assert probe.returncode == 1, "the healthcheck must fail when nothing listens"
     assert "healthcheck:" in probe.stderr
 
@@ -218,12 +230,19 @@ def test_migrate_command_of_the_hook_job_is_idempotent(fresh_db_dsn: str, tmp_pa
 
     env = service_env(fresh_db_dsn, free_port())
     for args in (["migrate"], ["migrate", "--extra-indexes"]):  # the second run meets existing tables
-        proc = subprocess.run([sys.executable, "-m", "session_svc", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "session_svc", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
     with psycopg.connect(fresh_db_dsn) as conn:
-        tables = {r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ai'")}
+        tables = {
+            r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'ai'")
+        }
         versions = dict(conn.execute("SELECT table_name, version FROM ai.agno_schema_versions").fetchall())
     assert {"agno_sessions", "agno_runs", "agno_schema_versions"} <= tables
     assert versions.get("agno_sessions") == "3.0.0" and versions.get("agno_runs") == "3.0.0"
@@ -257,8 +276,11 @@ def _copy_build_context(dest: Path) -> None:
         rel_root = Path(root).relative_to(REPO).as_posix()
         rel_root = "" if rel_root == "." else rel_root + "/"
         # Skip directories that are excluded and hold nothing re-included (keeps .git, .venv out).
-        dirs[:] = [d for d in dirs if not _ignored(rel_root + d, patterns)
-                   or any(r.startswith(rel_root + d + "/") for r in reincluded)]
+        dirs[:] = [
+            d
+            for d in dirs
+            if not _ignored(rel_root + d, patterns) or any(r.startswith(rel_root + d + "/") for r in reincluded)
+        ]
         for name in files:
             rel = rel_root + name
             if not _ignored(rel, patterns):
@@ -272,8 +294,10 @@ def test_wheel_built_from_the_image_context_installs_and_migrates(fresh_db_dsn: 
     context, wheels, site = tmp_path / "context", tmp_path / "wheels", tmp_path / "site"
     context.mkdir()
     _copy_build_context(context)
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(context)],
-        timeout=180)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(context)],
+        timeout=180,
+    )
     [wheel] = wheels.glob("agno_session-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()

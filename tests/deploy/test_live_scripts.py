@@ -48,11 +48,19 @@ def _seed_sessions_with_runs(dsn: str, count: int) -> None:
             )
             for r in range(3):
                 run_id = f"{sid}-run-{r}"
-                data = {"run_id": run_id, "session_id": sid, "agent_id": "seed-agent", "user_id": "seed-user",
-                        "status": "COMPLETED", "content": f"answer {r}", "created_at": 1795545000 + r,
-                        "input": {"input_content": f"question {r}"},
-                        "messages": [{"id": f"{run_id}-u", "role": "user", "content": f"question {r}",
-                                      "created_at": 1795545000 + r}]}
+                data = {
+                    "run_id": run_id,
+                    "session_id": sid,
+                    "agent_id": "seed-agent",
+                    "user_id": "seed-user",
+                    "status": "COMPLETED",
+                    "content": f"answer {r}",
+                    "created_at": 1795545000 + r,
+                    "input": {"input_content": f"question {r}"},
+                    "messages": [
+                        {"id": f"{run_id}-u", "role": "user", "content": f"question {r}", "created_at": 1795545000 + r}
+                    ],
+                }
                 conn.execute(
                     "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, status,"
                     " run_index, run_data, created_at) VALUES (%s, %s, 'agent', 'seed-agent', 'seed-user',"

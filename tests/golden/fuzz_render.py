@@ -29,9 +29,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
-import make_render_goldens as golden
+import make_render_goldens as golden  # noqa: E402  (found through the sys.path entries above)
 
-from session_svc import render
+from session_svc import render  # noqa: E402
 
 KEYS = [
     "id", "created_at", "content", "role", "from_history", "input", "agent_id", "team_id", "parent_run_id",

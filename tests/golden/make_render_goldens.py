@@ -107,7 +107,9 @@ def msg(mid, role, content=None, t=T0, **kw) -> Message:
 
 
 def metrics(i, o, duration=0.145224739000696) -> MessageMetrics:
-    return MessageMetrics(input_tokens=i, output_tokens=o, total_tokens=i + o, duration=duration, time_to_first_token=duration)
+    return MessageMetrics(
+        input_tokens=i, output_tokens=o, total_tokens=i + o, duration=duration, time_to_first_token=duration
+    )
 
 
 def run_metrics(i, o) -> RunMetrics:
@@ -117,7 +119,11 @@ def run_metrics(i, o) -> RunMetrics:
         total_tokens=i + o,
         duration=0.151,
         time_to_first_token=0.1508,
-        details={"model": [ModelMetrics(id="gpt-4o", provider="OpenAI Chat", input_tokens=i, output_tokens=o, total_tokens=i + o)]},
+        details={
+            "model": [
+                ModelMetrics(id="gpt-4o", provider="OpenAI Chat", input_tokens=i, output_tokens=o, total_tokens=i + o)
+            ]
+        },
     )
 
 
@@ -138,7 +144,13 @@ def agent_runs():
         messages=[
             msg("m-sys", "system", "You are helpful."),
             msg("m-u1", "user", "What tools do you have?"),
-            msg("m-a1", "assistant", "Echo: What tools do you have?", metrics=metrics(12, 5), provider_data={"id": "chatcmpl-1"}),
+            msg(
+                "m-a1",
+                "assistant",
+                "Echo: What tools do you have?",
+                metrics=metrics(12, 5),
+                provider_data={"id": "chatcmpl-1"},
+            ),
         ],
         metrics=run_metrics(12, 5),
         tools=[],
@@ -165,14 +177,45 @@ def agent_runs():
                 "assistant",
                 None,
                 t=T0 + 6,
-                tool_calls=[{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}],
+                tool_calls=[
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
                 metrics=MessageMetrics(input_tokens=20, output_tokens=0, total_tokens=20, cost=0.0, duration=0.0),
             ),
-            msg("m-t2", "tool", "sunny", t=T0 + 7, tool_call_id="call_1", tool_name="get_weather", tool_args={"city": "Paris"}, tool_call_error=False),
-            msg("m-a3", "assistant", "It is sunny ☀", t=T0 + 8, reasoning_content="", metrics=metrics(30, 4, 0.2), references=MessageReferences(query="weather", references=[{"doc": 1}], time=1)),
+            msg(
+                "m-t2",
+                "tool",
+                "sunny",
+                t=T0 + 7,
+                tool_call_id="call_1",
+                tool_name="get_weather",
+                tool_args={"city": "Paris"},
+                tool_call_error=False,
+            ),
+            msg(
+                "m-a3",
+                "assistant",
+                "It is sunny ☀",
+                t=T0 + 8,
+                reasoning_content="",
+                metrics=metrics(30, 4, 0.2),
+                references=MessageReferences(query="weather", references=[{"doc": 1}], time=1),
+            ),
         ],
         metrics=run_metrics(50, 4),
-        tools=[ToolExecution(tool_call_id="call_1", tool_name="get_weather", tool_args={"city": "Paris"}, result="sunny", created_at=T0 + 7)],
+        tools=[
+            ToolExecution(
+                tool_call_id="call_1",
+                tool_name="get_weather",
+                tool_args={"city": "Paris"},
+                result="sunny",
+                created_at=T0 + 7,
+            )
+        ],
         status=RunStatus.completed,
         session_state={"city": "Paris"},
         metadata={"trace": "t-1"},
@@ -188,17 +231,44 @@ def agent_row():
         agent_runs(),
         agent_id="basic-agent",
         user_id="user-1",
-        session_data={"session_state": {"big": 2**70, "f": [1e20, 1.5e-7, 0.00001, 1.0], "zz": None}, "session_metrics": {"input_tokens": 62, "total_tokens": 71, "output_tokens": 9, "details": {"model": []}}},
-        agent_data={"name": "Basic Agent", "model": {"id": "gpt-4o", "name": "OpenAIChat", "provider": "OpenAI"}, "agent_id": "basic-agent"},
+        session_data={
+            "session_state": {"big": 2**70, "f": [1e20, 1.5e-7, 0.00001, 1.0], "zz": None},
+            "session_metrics": {"input_tokens": 62, "total_tokens": 71, "output_tokens": 9, "details": {"model": []}},
+        },
+        agent_data={
+            "name": "Basic Agent",
+            "model": {"id": "gpt-4o", "name": "OpenAIChat", "provider": "OpenAI"},
+            "agent_id": "basic-agent",
+        },
         metadata={"tags": ["a"], "sdk": "old"},
         summary={"summary": "User asked about tools", "topics": ["tools"], "updated_at": "2025-10-21T14:30:00Z"},
     )
 
 
 def sdk_agent_row():
-    own = stored(RunOutput(run_id="run-s1", agent_id="ext-agent", content={"answer": 42}, content_type="Answer", metadata={"m": 1}, status=RunStatus.completed, created_at=T0, messages=[msg("s-u1", "user", "structured please")]))
+    own = stored(
+        RunOutput(
+            run_id="run-s1",
+            agent_id="ext-agent",
+            content={"answer": 42},
+            content_type="Answer",
+            metadata={"m": 1},
+            status=RunStatus.completed,
+            created_at=T0,
+            messages=[msg("s-u1", "user", "structured please")],
+        )
+    )
     no_agent = stored(RunOutput(run_id="run-s2", content="no agent id", status=RunStatus.error, created_at=T0 + 1))
-    other = stored(RunOutput(run_id="run-s3", agent_id="someone-else", parent_run_id="run-s1", content="member", status=RunStatus.completed, created_at=T0 + 2))
+    other = stored(
+        RunOutput(
+            run_id="run-s3",
+            agent_id="someone-else",
+            parent_run_id="run-s1",
+            content="member",
+            status=RunStatus.completed,
+            created_at=T0 + 2,
+        )
+    )
     return row(
         "sdk-sess",
         "agent",
@@ -286,15 +356,47 @@ def workflow_row():
         user_id="user-2",
         input="Workflow input",
         content="Echo: Workflow input",
-        step_results=[StepOutput(step_name="s1", step_type="Step", executor_type="agent", executor_name="step-agent", content="Echo: Workflow input")],
+        step_results=[
+            StepOutput(
+                step_name="s1",
+                step_type="Step",
+                executor_type="agent",
+                executor_name="step-agent",
+                content="Echo: Workflow input",
+            )
+        ],
         step_executor_runs=[step_run],
-        metrics=WorkflowMetrics(steps={"s1": StepMetrics(step_name="s1", executor_type="agent", executor_name="step-agent")}, duration=0.0624816630006535),
+        metrics=WorkflowMetrics(
+            steps={"s1": StepMetrics(step_name="s1", executor_type="agent", executor_name="step-agent")},
+            duration=0.0624816630006535,
+        ),
         status=RunStatus.completed,
         created_at=T0 + 1,
     )
-    dict_input = WorkflowRunOutput(run_id="run-w2", workflow_id="basic-workflow", input={"topic": "Crème", "n": 2}, content={"result": [1, 2]}, content_type="dict", status=RunStatus.paused, created_at=T0 + 20)
-    loose_step = stored(RunOutput(run_id="run-w-loose", agent_id="step-agent", parent_run_id="run-w2", content="loose", status=RunStatus.completed, created_at=T0 + 21))
-    team_step = stored(TeamRunOutput(run_id="run-w-team", team_id="t9", content="team step", status=RunStatus.completed, created_at=T0 + 22))
+    dict_input = WorkflowRunOutput(
+        run_id="run-w2",
+        workflow_id="basic-workflow",
+        input={"topic": "Crème", "n": 2},
+        content={"result": [1, 2]},
+        content_type="dict",
+        status=RunStatus.paused,
+        created_at=T0 + 20,
+    )
+    loose_step = stored(
+        RunOutput(
+            run_id="run-w-loose",
+            agent_id="step-agent",
+            parent_run_id="run-w2",
+            content="loose",
+            status=RunStatus.completed,
+            created_at=T0 + 21,
+        )
+    )
+    team_step = stored(
+        TeamRunOutput(
+            run_id="run-w-team", team_id="t9", content="team step", status=RunStatus.completed, created_at=T0 + 22
+        )
+    )
     return row(
         "wf-sess-1",
         "workflow",
@@ -302,24 +404,81 @@ def workflow_row():
         workflow_id="basic-workflow",
         user_id="user-2",
         session_data={"session_state": {}, "session_metrics": {"duration": 1.5}},
-        workflow_data={"name": "Basic Workflow", "steps": [{"name": "s1", "type": "Step", "description": None}], "workflow_id": "basic-workflow"},
+        workflow_data={
+            "name": "Basic Workflow",
+            "steps": [{"name": "s1", "type": "Step", "description": None}],
+            "workflow_id": "basic-workflow",
+        },
         metadata={},
     )
 
 
 def media_row():
     messages = [
-        {"id": "mm-1", "role": "user", "content": "look", "created_at": T0, "from_history": False, "stop_after_tool_call": False,
-         "images": [{"id": "img-1", "url": "https://x/a.png", "detail": "high", "unknown": 1}, {"id": "img-2", "content": "aGVsbG8=", "mime_type": "image/png", "format": "png", "alt_text": "dropped on base64 path"}],
-         "audio": [{"id": "aud-1", "url": "https://x/a.mp3", "duration": 3}, {"id": "aud-2", "content": "aGk=", "transcript": "hi", "format": "mp3"}],
-         "videos": [{"id": "vid-1", "filepath": "/tmp/v.mp4", "width": 640.0}],
-         "files": [{"id": "f-1", "content": "plain text é", "mime_type": "text/plain", "filename": "a.txt"}, {"id": "f-2", "content": "JVBERi0=", "mime_type": "application/pdf", "name": "doc"}, {"id": "f-3", "url": "https://x/f", "media_reference": {"media_id": "md", "storage_key": "k/1", "storage_backend": "s3", "bucket": "b", "url": None}}],
-         "metrics": {"input_tokens": 0, "cost": 0, "duration": 0.0, "provider_metrics": {}, "bogus": 5, "timer": 1}},
-        {"id": "mm-2", "role": "assistant", "content": ["part one", {"type": "text", "text": "part two"}], "created_at": T0 + 1, "audio_output": {"id": "ao", "content": "AAAA", "sample_rate": 16000},
-         "temporary": True, "citations": {"urls": []}, "image_output": {"id": "io", "url": "u"}, "checkpoint_status": "done", "checkpoint_created_at": T0 + 2, "tool_calls": [], "provider_data": {}},
+        {
+            "id": "mm-1",
+            "role": "user",
+            "content": "look",
+            "created_at": T0,
+            "from_history": False,
+            "stop_after_tool_call": False,
+            "images": [
+                {"id": "img-1", "url": "https://x/a.png", "detail": "high", "unknown": 1},
+                {
+                    "id": "img-2",
+                    "content": "aGVsbG8=",
+                    "mime_type": "image/png",
+                    "format": "png",
+                    "alt_text": "dropped on base64 path",
+                },
+            ],
+            "audio": [
+                {"id": "aud-1", "url": "https://x/a.mp3", "duration": 3},
+                {"id": "aud-2", "content": "aGk=", "transcript": "hi", "format": "mp3"},
+            ],
+            "videos": [{"id": "vid-1", "filepath": "/tmp/v.mp4", "width": 640.0}],
+            "files": [
+                {"id": "f-1", "content": "plain text é", "mime_type": "text/plain", "filename": "a.txt"},
+                {"id": "f-2", "content": "JVBERi0=", "mime_type": "application/pdf", "name": "doc"},
+                {
+                    "id": "f-3",
+                    "url": "https://x/f",
+                    "media_reference": {
+                        "media_id": "md",
+                        "storage_key": "k/1",
+                        "storage_backend": "s3",
+                        "bucket": "b",
+                        "url": None,
+                    },
+                },
+            ],
+            "metrics": {"input_tokens": 0, "cost": 0, "duration": 0.0, "provider_metrics": {}, "bogus": 5, "timer": 1},
+        },
+        {
+            "id": "mm-2",
+            "role": "assistant",
+            "content": ["part one", {"type": "text", "text": "part two"}],
+            "created_at": T0 + 1,
+            "audio_output": {"id": "ao", "content": "AAAA", "sample_rate": 16000},
+            "temporary": True,
+            "citations": {"urls": []},
+            "image_output": {"id": "io", "url": "u"},
+            "checkpoint_status": "done",
+            "checkpoint_created_at": T0 + 2,
+            "tool_calls": [],
+            "provider_data": {},
+        },
     ]
-    run = jsonb({"run_id": "run-media", "agent_id": "media-agent", "messages": messages, "status": "COMPLETED", "created_at": T0,
-                 "input": {"input_content": "look", "images": [{"id": "img-1", "url": "https://x/a.png"}]}})
+    run = jsonb(
+        {
+            "run_id": "run-media",
+            "agent_id": "media-agent",
+            "messages": messages,
+            "status": "COMPLETED",
+            "created_at": T0,
+            "input": {"input_content": "look", "images": [{"id": "img-1", "url": "https://x/a.png"}]},
+        }
+    )
     return row("media-sess", "agent", [run], agent_id="media-agent", session_data={"session_name": ""})
 
 
@@ -328,44 +487,197 @@ def edge_rows():
     empty = row("empty-sess", "agent", [], session_data=None, updated_at=None)
     zero = row("zero-sess", None, [], agent_id="a0", created_at=0, updated_at=0, session_data={}, metadata={})
     # runs stored without messages: the name is the indented JSON of the input wrapper
-    no_msgs = row("nomsg-sess", "agent", [jsonb({"run_id": "r-nm", "agent_id": "a", "input": {"input_content": "Hi there ✓"}, "created_at": T0})], agent_id="a")
-    dict_input = row("dictin-sess", "agent", [jsonb({"run_id": "r-di", "agent_id": "a", "input": {"input_content": {"q": "é", "n": [1, 2]}, "extra": 1}, "created_at": T0})], agent_id="a")
+    no_msgs = row(
+        "nomsg-sess",
+        "agent",
+        [jsonb({"run_id": "r-nm", "agent_id": "a", "input": {"input_content": "Hi there ✓"}, "created_at": T0})],
+        agent_id="a",
+    )
+    dict_input = row(
+        "dictin-sess",
+        "agent",
+        [
+            jsonb(
+                {
+                    "run_id": "r-di",
+                    "agent_id": "a",
+                    "input": {"input_content": {"q": "é", "n": [1, 2]}, "extra": 1},
+                    "created_at": T0,
+                }
+            )
+        ],
+        agent_id="a",
+    )
     # legacy 2.x-era run dicts: few keys, ISO and float timestamps, no content_type
     legacy_runs = [
-        {"run_id": "L1", "agent_id": "leg", "content": "old", "created_at": "2025-01-02T03:04:05Z", "messages": [{"role": "user", "content": "legacy hello", "id": "L1m"}]},
-        {"run_id": "L2", "agent_id": "leg", "content": {"k": "v"}, "content_type": "dict", "created_at": 1735787045.25, "status": "completed",
-         "input": {"input_content": [{"role": "user", "content": "from message list"}]}},
-        {"run_id": "L3", "agent_id": "leg", "created_at": None, "input": {"input_content": ["a", "b"]}, "status": "RUNNING", "parent_run_id": None,
-         "events": [{"event": "RunStarted"}], "reasoning_steps": None, "forked_from_message_index": 3.0, "last_checkpoint_at_message_index": "4"},
-        {"run_id": "L4", "agent_id": "leg", "created_at": "2025-01-02", "input": {"input_content": None}, "messages": [{"role": "assistant", "content": "x"}, {"role": "user", "content": ""}]},
+        {
+            "run_id": "L1",
+            "agent_id": "leg",
+            "content": "old",
+            "created_at": "2025-01-02T03:04:05Z",
+            "messages": [{"role": "user", "content": "legacy hello", "id": "L1m"}],
+        },
+        {
+            "run_id": "L2",
+            "agent_id": "leg",
+            "content": {"k": "v"},
+            "content_type": "dict",
+            "created_at": 1735787045.25,
+            "status": "completed",
+            "input": {"input_content": [{"role": "user", "content": "from message list"}]},
+        },
+        {
+            "run_id": "L3",
+            "agent_id": "leg",
+            "created_at": None,
+            "input": {"input_content": ["a", "b"]},
+            "status": "RUNNING",
+            "parent_run_id": None,
+            "events": [{"event": "RunStarted"}],
+            "reasoning_steps": None,
+            "forked_from_message_index": 3.0,
+            "last_checkpoint_at_message_index": "4",
+        },
+        {
+            "run_id": "L4",
+            "agent_id": "leg",
+            "created_at": "2025-01-02",
+            "input": {"input_content": None},
+            "messages": [{"role": "assistant", "content": "x"}, {"role": "user", "content": ""}],
+        },
     ]
-    legacy = row("legacy-sess", "agent", [jsonb(r) for r in legacy_runs], agent_id="leg", updated_at=None, session_data={"session_name": None})
+    legacy = row(
+        "legacy-sess",
+        "agent",
+        [jsonb(r) for r in legacy_runs],
+        agent_id="leg",
+        updated_at=None,
+        session_data={"session_name": None},
+    )
     # stored session_type NULL: detected as team, but the list's name derivation uses the raw type
     typeless = copy.deepcopy(team_row())
     typeless["session_id"] = "typeless-team"
     typeless["session_type"] = None
-    wf_nameless = row("wf-noname", "workflow", [jsonb({"run_id": "wr", "workflow_id": "wf", "input": ["x"], "created_at": T0})], workflow_id="wf", workflow_data={"name": "Pipeline"}, session_data=None, metadata=None)
-    wf_empty = row("wf-empty", "workflow", [], workflow_id="wf", session_data={"session_name": "Named WF"}, workflow_data=None)
+    wf_nameless = row(
+        "wf-noname",
+        "workflow",
+        [jsonb({"run_id": "wr", "workflow_id": "wf", "input": ["x"], "created_at": T0})],
+        workflow_id="wf",
+        workflow_data={"name": "Pipeline"},
+        session_data=None,
+        metadata=None,
+    )
+    wf_empty = row(
+        "wf-empty", "workflow", [], workflow_id="wf", session_data={"session_name": "Named WF"}, workflow_data=None
+    )
     long_runs = [
-        {"run_id": "long1", "agent_id": "a", "content": "é" * 300 + "tail", "input": {"input_content": "q" * 279 + "☕xyz"}, "created_at": T0},
-        {"run_id": "long2", "agent_id": "a", "content": {"text": "ü" * 400}, "content_type": "dict", "input": {"input_content": {"k": "v" * 300}}, "created_at": T0 + 1},
+        {
+            "run_id": "long1",
+            "agent_id": "a",
+            "content": "é" * 300 + "tail",
+            "input": {"input_content": "q" * 279 + "☕xyz"},
+            "created_at": T0,
+        },
+        {
+            "run_id": "long2",
+            "agent_id": "a",
+            "content": {"text": "ü" * 400},
+            "content_type": "dict",
+            "input": {"input_content": {"k": "v" * 300}},
+            "created_at": T0 + 1,
+        },
     ]
-    long = row("long-sess", "agent", [jsonb(r) for r in long_runs], agent_id="a", session_data={"session_state": {"ok": True}})
+    long = row(
+        "long-sess", "agent", [jsonb(r) for r in long_runs], agent_id="a", session_data={"session_state": {"ok": True}}
+    )
     return [empty, zero, no_msgs, dict_input, legacy, typeless, wf_nameless, wf_empty, long]
 
 
 def fix_rows():
     """Rows where AgentOS answers 500 or is not deterministic (deliberate fixes)."""
-    multimodal = row("multimodal-sess", "agent", [jsonb({"run_id": "mm", "agent_id": "a", "created_at": T0, "messages": [
-        {"id": "x1", "role": "user", "content": [{"type": "text", "text": "Describe"}, {"type": "image_url", "image_url": {"url": "u"}}], "created_at": T0}]})], agent_id="a")
-    odd_content = row("odd-sess", "agent", [jsonb({"run_id": "odd", "agent_id": "a", "content": 42, "created_at": T0,
-        "input": {"input_content": "q"}, "messages": [{"id": "o1", "role": "user", "content": {"k": 1}, "created_at": T0}]})], agent_id="a")
-    bad_summary = row("badsum-sess", "team", [], team_id="t", summary={"summary": "S", "topics": ["x"], "extra": True, "updated_at": "2025-10-21T14:30:00Z"})
-    wf_null_data = row("wf-nulldata", "workflow", [jsonb({"run_id": "wr", "workflow_id": "wf", "input": 7, "created_at": T0})], workflow_id="wf", workflow_data=None)
-    no_ids = row("noid-sess", "agent", [jsonb({"run_id": "nid", "agent_id": "a", "created_at": T0 + 3, "messages": [
-        {"role": "user", "content": "no id here"}, {"role": "assistant", "content": "answer", "id": None, "created_at": T0 + 4}]})], agent_id="a")
-    null_metrics = row("nullmetrics-sess", "team", [], team_id="t", session_data={"session_metrics": None, "session_state": {"a": 1}})
-    null_media = row("nullmedia-sess", "team", [jsonb({"run_id": "nm", "team_id": "t", "created_at": T0, "input": {"input_content": "hi", "images": None}})], team_id="t")
+    multimodal = row(
+        "multimodal-sess",
+        "agent",
+        [
+            jsonb(
+                {
+                    "run_id": "mm",
+                    "agent_id": "a",
+                    "created_at": T0,
+                    "messages": [
+                        {
+                            "id": "x1",
+                            "role": "user",
+                            "content": [
+                                {"type": "text", "text": "Describe"},
+                                {"type": "image_url", "image_url": {"url": "u"}},
+                            ],
+                            "created_at": T0,
+                        }
+                    ],
+                }
+            )
+        ],
+        agent_id="a",
+    )
+    odd_content = row(
+        "odd-sess",
+        "agent",
+        [
+            jsonb(
+                {
+                    "run_id": "odd",
+                    "agent_id": "a",
+                    "content": 42,
+                    "created_at": T0,
+                    "input": {"input_content": "q"},
+                    "messages": [{"id": "o1", "role": "user", "content": {"k": 1}, "created_at": T0}],
+                }
+            )
+        ],
+        agent_id="a",
+    )
+    bad_summary = row(
+        "badsum-sess",
+        "team",
+        [],
+        team_id="t",
+        summary={"summary": "S", "topics": ["x"], "extra": True, "updated_at": "2025-10-21T14:30:00Z"},
+    )
+    wf_null_data = row(
+        "wf-nulldata",
+        "workflow",
+        [jsonb({"run_id": "wr", "workflow_id": "wf", "input": 7, "created_at": T0})],
+        workflow_id="wf",
+        workflow_data=None,
+    )
+    no_ids = row(
+        "noid-sess",
+        "agent",
+        [
+            jsonb(
+                {
+                    "run_id": "nid",
+                    "agent_id": "a",
+                    "created_at": T0 + 3,
+                    "messages": [
+                        {"role": "user", "content": "no id here"},
+                        {"role": "assistant", "content": "answer", "id": None, "created_at": T0 + 4},
+                    ],
+                }
+            )
+        ],
+        agent_id="a",
+    )
+    null_metrics = row(
+        "nullmetrics-sess", "team", [], team_id="t", session_data={"session_metrics": None, "session_state": {"a": 1}}
+    )
+    null_media = row(
+        "nullmedia-sess",
+        "team",
+        [jsonb({"run_id": "nm", "team_id": "t", "created_at": T0, "input": {"input_content": "hi", "images": None}})],
+        team_id="t",
+    )
     return [multimodal, odd_content, bad_summary, wf_null_data, no_ids, null_metrics, null_media]
 
 
@@ -381,36 +693,87 @@ def name_rows():
         return {"role": "user", "content": content}
 
     def workflow(sid, *runs, workflow_data={"name": "Pipe"}):  # noqa: B006 - read only
-        stamped = [jsonb({"run_id": f"{sid}-{i}", "workflow_id": "wf", "created_at": T0 + i, **r}) for i, r in enumerate(runs)]
+        stamped = [
+            jsonb({"run_id": f"{sid}-{i}", "workflow_id": "wf", "created_at": T0 + i, **r}) for i, r in enumerate(runs)
+        ]
         return row(sid, "workflow", stamped, workflow_id="wf", workflow_data=workflow_data)
 
     return [
         # runs that yield nothing are skipped: no user message with truthy content and no input
-        agent("name-skip-runs",
-              {"agent_id": "a", "messages": [{"role": "assistant", "content": "a"}, user("")]},
-              {"agent_id": "a", "messages": [user(0), user([]), user({}), user(False), user(None), {"role": "user"}], "input": None},
-              {"agent_id": "a", "messages": [], "input": {"input_content": "third"}}),
-        agent("name-later-user-message", {"agent_id": "a", "messages": [{"role": "system", "content": "s"}, user(""), {"role": "User", "content": "case"}, user("second user"), user("third")]}),
-        agent("name-message-beats-input", {"agent_id": "a", "messages": [user("from message")], "input": {"input_content": "from input"}}),
+        agent(
+            "name-skip-runs",
+            {"agent_id": "a", "messages": [{"role": "assistant", "content": "a"}, user("")]},
+            {
+                "agent_id": "a",
+                "messages": [user(0), user([]), user({}), user(False), user(None), {"role": "user"}],
+                "input": None,
+            },
+            {"agent_id": "a", "messages": [], "input": {"input_content": "third"}},
+        ),
+        agent(
+            "name-later-user-message",
+            {
+                "agent_id": "a",
+                "messages": [
+                    {"role": "system", "content": "s"},
+                    user(""),
+                    {"role": "User", "content": "case"},
+                    user("second user"),
+                    user("third"),
+                ],
+            },
+        ),
+        agent(
+            "name-message-beats-input",
+            {"agent_id": "a", "messages": [user("from message")], "input": {"input_content": "from input"}},
+        ),
         # an input stops the scan even when it renders empty
         agent("name-empty-input-stops", {"agent_id": "a", "input": ""}, {"agent_id": "a", "messages": [user("later")]}),
-        agent("name-list-input-user", {"agent_id": "a", "input": [{"role": "user", "content": "from list"}, {"role": "user", "content": "no"}]}),
+        agent(
+            "name-list-input-user",
+            {"agent_id": "a", "input": [{"role": "user", "content": "from list"}, {"role": "user", "content": "no"}]},
+        ),
         agent("name-list-input-repr", {"agent_id": "a", "input": ["a", 1, None, True]}),
         agent("name-number-input", {"agent_id": "a", "input": 5}),
         agent("name-float-input", {"agent_id": "a", "input": 1.5}),
         agent("name-bool-input", {"agent_id": "a", "input": True}),
-        agent("name-string-input", {"agent_id": "a", "input": "plain ✓ \"quoted\""}),
-        agent("name-nested-input", {"agent_id": "a", "input": {"input_content": "q", "images": [{"id": "i", "url": "https://x/i.png"}], "z": {"é": [1, 2]}}}),
+        agent("name-string-input", {"agent_id": "a", "input": 'plain ✓ "quoted"'}),
+        agent(
+            "name-nested-input",
+            {
+                "agent_id": "a",
+                "input": {"input_content": "q", "images": [{"id": "i", "url": "https://x/i.png"}], "z": {"é": [1, 2]}},
+            },
+        ),
         agent("name-no-runs-yield", {"agent_id": "a", "content": "no messages, no input"}),
         agent("name-escapes", {"agent_id": "a", "messages": [user("tab\there\nnew line \\ \u2028 \U0001f600")]}),
         # teams: runs with a truthy agent_id (member runs) are skipped
-        agent("name-team-members-only", {"agent_id": "m1", "messages": [user("member")]}, {"agent_id": "m2", "input": "member input"},
-              session_type="team", team_id="t"),
-        agent("name-team-falsy-agent-id", {"agent_id": "m1", "messages": [user("member")]}, {"agent_id": "", "team_id": "t", "messages": [user("team level")]},
-              session_type="team", team_id="t"),
-        agent("name-team-input", {"agent_id": "m1", "input": "member"}, {"team_id": "t", "input": {"input_content": "team input"}},
-              session_type="team", team_id="t"),
-        agent("name-agent-keeps-member-runs", {"agent_id": "m1", "messages": [user("member first")]}, {"messages": [user("own")]}),
+        agent(
+            "name-team-members-only",
+            {"agent_id": "m1", "messages": [user("member")]},
+            {"agent_id": "m2", "input": "member input"},
+            session_type="team",
+            team_id="t",
+        ),
+        agent(
+            "name-team-falsy-agent-id",
+            {"agent_id": "m1", "messages": [user("member")]},
+            {"agent_id": "", "team_id": "t", "messages": [user("team level")]},
+            session_type="team",
+            team_id="t",
+        ),
+        agent(
+            "name-team-input",
+            {"agent_id": "m1", "input": "member"},
+            {"team_id": "t", "input": {"input_content": "team input"}},
+            session_type="team",
+            team_id="t",
+        ),
+        agent(
+            "name-agent-keeps-member-runs",
+            {"agent_id": "m1", "messages": [user("member first")]},
+            {"messages": [user("own")]},
+        ),
         # workflows: only the first run counts; a string or object input, else workflow_data.name
         workflow("name-wf-dict-input", {"input": {"topic": "Crème", "n": [1, 2.5], "b": None}}, {"input": "second"}),
         workflow("name-wf-no-input", {"content": "x"}, {"input": "second"}),
@@ -420,7 +783,11 @@ def name_rows():
         workflow("name-wf-empty-string-input", {"input": ""}),
         workflow("name-wf-no-runs"),
         workflow("name-wf-nameless-data", {"input": None}, workflow_data={"steps": []}),
-        workflow("name-wf-step-run-first", {"agent_id": "step", "parent_run_id": "p", "input": {"input_content": "step input"}}, {"input": "wf input"}),
+        workflow(
+            "name-wf-step-run-first",
+            {"agent_id": "step", "parent_run_id": "p", "input": {"input_content": "step input"}},
+            {"input": "wf input"},
+        ),
     ]
 
 
@@ -443,7 +810,11 @@ def fill_stable_ids(r: dict) -> dict:
 # --- AgentOS, as the router computes it -------------------------------------------------------
 
 SESSION_CLASSES = {"agent": AgentSession, "team": TeamSession, "workflow": WorkflowSession}
-DETAIL_CLASSES = {"agent": AgentSessionDetailSchema, "team": TeamSessionDetailSchema, "workflow": WorkflowSessionDetailSchema}
+DETAIL_CLASSES = {
+    "agent": AgentSessionDetailSchema,
+    "team": TeamSessionDetailSchema,
+    "workflow": WorkflowSessionDetailSchema,
+}
 
 
 def agentos_list_item(r):
@@ -547,7 +918,9 @@ def all_cases():
             cases.append(case(f"run:{sid}:{run['run_id']}", "single_run", r, run_id=run["run_id"]))
     # explicit type that differs from the stored one
     cases.append(case("detail-as-team:agent-sess-1", "session_detail", agent, session_type="team", keep_nulls=False))
-    cases.append(case("detail-as-workflow:team-sess-1", "session_detail", team, session_type="workflow", keep_nulls=True))
+    cases.append(
+        case("detail-as-workflow:team-sess-1", "session_detail", team, session_type="workflow", keep_nulls=True)
+    )
     cases.append(case("detail-as-agent:wf-sess-1", "session_detail", wf, session_type="agent", keep_nulls=False))
     cases.append(case("runs-as-agent:team-sess-1", "session_runs", team, session_type="agent"))
     cases.append(case("runs-as-workflow:team-sess-1", "session_runs", team, session_type="workflow"))

@@ -61,8 +61,11 @@ class SessionApiUser(FastHttpUser):
             ids = [sid for sid, _ in self.own]
             types = [kind for _, kind in self.own]
             self.client.request(
-                "DELETE", _query("/sessions"), json={"session_ids": ids, "session_types": types},
-                headers=self.headers, name="DELETE /sessions [bulk]",
+                "DELETE",
+                _query("/sessions"),
+                json={"session_ids": ids, "session_types": types},
+                headers=self.headers,
+                name="DELETE /sessions [bulk]",
             )
             self.own.clear()
 
@@ -71,8 +74,9 @@ class SessionApiUser(FastHttpUser):
     @task(30)
     def list_sessions(self) -> None:
         params = random.choice(LIST_VARIANTS)
-        with self.client.get(_query("/sessions", params), headers=self.headers, name="GET /sessions",
-                             catch_response=True) as resp:
+        with self.client.get(
+            _query("/sessions", params), headers=self.headers, name="GET /sessions", catch_response=True
+        ) as resp:
             if resp.status_code != 200:
                 return resp.failure(f"status {resp.status_code}")
             body = resp.json()
@@ -106,8 +110,12 @@ class SessionApiUser(FastHttpUser):
         session_id, owned = self._pick_session()
         if not session_id:
             return
-        with self.client.get(_query(f"/sessions/{quote(session_id, safe='')}"), headers=self.headers,
-                             name="GET /sessions/[id]", catch_response=True) as resp:
+        with self.client.get(
+            _query(f"/sessions/{quote(session_id, safe='')}"),
+            headers=self.headers,
+            name="GET /sessions/[id]",
+            catch_response=True,
+        ) as resp:
             if self._gone(session_id, owned, resp):
                 return
             if resp.status_code != 200:
@@ -120,8 +128,12 @@ class SessionApiUser(FastHttpUser):
         session_id, owned = self._pick_session()
         if not session_id:
             return
-        with self.client.get(_query(f"/sessions/{quote(session_id, safe='')}/runs"), headers=self.headers,
-                             name="GET /sessions/[id]/runs", catch_response=True) as resp:
+        with self.client.get(
+            _query(f"/sessions/{quote(session_id, safe='')}/runs"),
+            headers=self.headers,
+            name="GET /sessions/[id]/runs",
+            catch_response=True,
+        ) as resp:
             if self._gone(session_id, owned, resp):
                 return
             if resp.status_code != 200:
@@ -138,9 +150,12 @@ class SessionApiUser(FastHttpUser):
         session_id, owned = self._pick_session()
         if not session_id:
             return
-        with self.client.get(_query(f"/sessions/{quote(session_id, safe='')}/run-previews"),
-                             headers=self.headers, name="GET /sessions/[id]/run-previews",
-                             catch_response=True) as resp:
+        with self.client.get(
+            _query(f"/sessions/{quote(session_id, safe='')}/run-previews"),
+            headers=self.headers,
+            name="GET /sessions/[id]/run-previews",
+            catch_response=True,
+        ) as resp:
             if self._gone(session_id, owned, resp):
                 return
             if resp.status_code != 200 or not isinstance(resp.json(), list):
@@ -152,8 +167,9 @@ class SessionApiUser(FastHttpUser):
             return
         session_id, run_id = random.choice(self.runs)
         path = f"/sessions/{quote(session_id, safe='')}/runs/{quote(run_id, safe='')}"
-        with self.client.get(_query(path), headers=self.headers, name="GET /sessions/[id]/runs/[run_id]",
-                             catch_response=True) as resp:
+        with self.client.get(
+            _query(path), headers=self.headers, name="GET /sessions/[id]/runs/[run_id]", catch_response=True
+        ) as resp:
             if resp.status_code == 404:  # the session was deleted since its runs were read
                 self.runs.remove((session_id, run_id))
                 return resp.success()
@@ -174,8 +190,13 @@ class SessionApiUser(FastHttpUser):
             "user_id": self.user_id,
             f"{kind}_id": f"load-{kind}",
         }
-        with self.client.post(_query("/sessions", f"type={kind}"), json=body, headers=self.headers,
-                              name=f"POST /sessions?type={kind}", catch_response=True) as resp:
+        with self.client.post(
+            _query("/sessions", f"type={kind}"),
+            json=body,
+            headers=self.headers,
+            name=f"POST /sessions?type={kind}",
+            catch_response=True,
+        ) as resp:
             if resp.status_code != 201:
                 return resp.failure(f"status {resp.status_code}")
             if resp.json().get("session_id") != session_id:
@@ -188,9 +209,13 @@ class SessionApiUser(FastHttpUser):
             return
         session_id, _ = random.choice(self.own)
         name = f"{NAME_MARK}renamed {uuid.uuid4().hex[:6]}"
-        with self.client.post(_query(f"/sessions/{quote(session_id, safe='')}/rename"),
-                              json={"session_name": name}, headers=self.headers,
-                              name="POST /sessions/[id]/rename", catch_response=True) as resp:
+        with self.client.post(
+            _query(f"/sessions/{quote(session_id, safe='')}/rename"),
+            json={"session_name": name},
+            headers=self.headers,
+            name="POST /sessions/[id]/rename",
+            catch_response=True,
+        ) as resp:
             if resp.status_code != 200 or resp.json().get("session_name") != name:
                 return resp.failure(f"status {resp.status_code} or name not applied")
 
@@ -200,9 +225,14 @@ class SessionApiUser(FastHttpUser):
             return
         session_id, _ = random.choice(self.own)
         state = {"step": random.randint(1, 1000), "cart": ["a"]}
-        with self.client.request("PATCH", _query(f"/sessions/{quote(session_id, safe='')}"),
-                                 json={"session_state": state, "metadata": {"source": "locust", "patched": True}},
-                                 headers=self.headers, name="PATCH /sessions/[id]", catch_response=True) as resp:
+        with self.client.request(
+            "PATCH",
+            _query(f"/sessions/{quote(session_id, safe='')}"),
+            json={"session_state": state, "metadata": {"source": "locust", "patched": True}},
+            headers=self.headers,
+            name="PATCH /sessions/[id]",
+            catch_response=True,
+        ) as resp:
             if resp.status_code != 200 or resp.json().get("session_state") != state:
                 return resp.failure(f"status {resp.status_code} or state not applied")
 
@@ -211,8 +241,12 @@ class SessionApiUser(FastHttpUser):
         if len(self.own) < 2:  # keep one to read
             return
         session_id, _ = self.own.pop(0)
-        with self.client.delete(_query(f"/sessions/{quote(session_id, safe='')}"), headers=self.headers,
-                                name="DELETE /sessions/[id]", catch_response=True) as resp:
+        with self.client.delete(
+            _query(f"/sessions/{quote(session_id, safe='')}"),
+            headers=self.headers,
+            name="DELETE /sessions/[id]",
+            catch_response=True,
+        ) as resp:
             if resp.status_code != 204 or resp.content:
                 return resp.failure(f"status {resp.status_code} or a body")
 
@@ -222,8 +256,14 @@ class SessionApiUser(FastHttpUser):
             return
         batch, self.own = self.own[:2], self.own[2:]
         body = {"session_ids": [sid for sid, _ in batch], "session_types": [kind for _, kind in batch]}
-        with self.client.request("DELETE", _query("/sessions"), json=body, headers=self.headers,
-                                 name="DELETE /sessions [bulk]", catch_response=True) as resp:
+        with self.client.request(
+            "DELETE",
+            _query("/sessions"),
+            json=body,
+            headers=self.headers,
+            name="DELETE /sessions [bulk]",
+            catch_response=True,
+        ) as resp:
             if resp.status_code != 204:
                 return resp.failure(f"status {resp.status_code}")
 

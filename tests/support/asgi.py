@@ -106,7 +106,7 @@ class InProcessApp:
             "state": {},
         }
         size = chunk_size or max(len(body), 1)
-        pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+        pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
         chunks = list(reversed(pieces))
         status = 0
         response_headers: dict[str, str] = {}

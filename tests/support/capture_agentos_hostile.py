@@ -24,8 +24,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from support.asgi import InProcessApp
-from support.hostile_cases import CASES, reset
+from support.asgi import InProcessApp  # noqa: E402  (found through the sys.path entry above)
+from support.hostile_cases import CASES, reset  # noqa: E402
 
 FIXTURE = HERE.parent / "fixtures" / "agentos-hostile-answers.json"
 SCRATCH_DB = "agentos_hostile_capture"

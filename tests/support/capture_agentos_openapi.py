@@ -28,7 +28,7 @@ def _refs(value: Any) -> set[str]:
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-                found.add(ref[len(REF_PREFIX):])
+                found.add(ref[len(REF_PREFIX) :])
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -36,7 +36,9 @@ def _refs(value: Any) -> set[str]:
 
 
 def sessions_document(document: dict[str, Any]) -> dict[str, Any]:
-    paths = {path: item for path, item in document["paths"].items() if path == "/sessions" or path.startswith("/sessions/")}
+    paths = {
+        path: item for path, item in document["paths"].items() if path == "/sessions" or path.startswith("/sessions/")
+    }
     paths = {path: item for path, item in paths.items() if "/media/" not in path}  # another router (contract §2)
     schemas = document.get("components", {}).get("schemas", {})
     wanted: set[str] = set()

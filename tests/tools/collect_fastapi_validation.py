@@ -76,12 +76,58 @@ ROUTES = {
     "update": ("PATCH", "/sessions/s1"),
 }
 
-INT_VALUES = ["abc", "", "1.5", "1.0", "0", "-1", "-0", "+5", " 5 ", "5_0", "5__0", "0x10", "1e3", "5.", ".5",
-              "\u00a07", "\u0663", "nan", BIG, "-" + BIG, "9223372036854775807", "9223372036854775808",
-              "1" * 4300, "1" * 4301, " " + "1" * 4300, "00000000000000000000001", "1_" * 10 + "1",
-              "1" * 19 + "_1", "1.00", "-1.0", "1.01", "0.0", "1\x00", "\x1c5", "\u30005", "\u200b5",
-              "\u00851", "1\u2029", "\u180e1", "0-5", "0__7", "00-5", "0_", "+-1", "-+1", "--1", "1" * 4301 + ".0",
-              "-" + "1" * 4301, "0" + "1" * 4301, "\t-0_1.000\n"]
+INT_VALUES = [
+    "abc",
+    "",
+    "1.5",
+    "1.0",
+    "0",
+    "-1",
+    "-0",
+    "+5",
+    " 5 ",
+    "5_0",
+    "5__0",
+    "0x10",
+    "1e3",
+    "5.",
+    ".5",
+    "\u00a07",
+    "\u0663",
+    "nan",
+    BIG,
+    "-" + BIG,
+    "9223372036854775807",
+    "9223372036854775808",
+    "1" * 4300,
+    "1" * 4301,
+    " " + "1" * 4300,
+    "00000000000000000000001",
+    "1_" * 10 + "1",
+    "1" * 19 + "_1",
+    "1.00",
+    "-1.0",
+    "1.01",
+    "0.0",
+    "1\x00",
+    "\x1c5",
+    "\u30005",
+    "\u200b5",
+    "\u00851",
+    "1\u2029",
+    "\u180e1",
+    "0-5",
+    "0__7",
+    "00-5",
+    "0_",
+    "+-1",
+    "-+1",
+    "--1",
+    "1" * 4301 + ".0",
+    "-" + "1" * 4301,
+    "0" + "1" * 4301,
+    "\t-0_1.000\n",
+]
 
 CASES: list[tuple] = []
 
@@ -98,8 +144,33 @@ for v in ["agent", "team", "workflow", "Agent", "AGENT", "", "bogus", " agent", 
         CASES.append(q(route, f"type={enc(v)}"))
 for v in ["asc", "desc", "ASC", "Desc", "", " asc", "ascending", "1"]:
     CASES.append(q("list", f"sort_order={enc(v)}"))
-for v in ["true", "false", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n", "TRUE", "YeS", "oFF", "T",
-          "", "2", " true", "true ", "truthy", "none", "null", "\u00a0true", "tru\u0435"]:
+for v in [
+    "true",
+    "false",
+    "1",
+    "0",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "t",
+    "f",
+    "y",
+    "n",
+    "TRUE",
+    "YeS",
+    "oFF",
+    "T",
+    "",
+    "2",
+    " true",
+    "true ",
+    "truthy",
+    "none",
+    "null",
+    "\u00a0true",
+    "tru\u0435",
+]:
     CASES.append(q("delete", f"delete_media={enc(v)}"))
     CASES.append(q("delete_many", f"delete_media={enc(v)}"))
 CASES += [
@@ -125,15 +196,66 @@ CASES += [
 
 # --- bodies ------------------------------------------------------------------------------------
 GARBAGE = [
-    b"", b" ", b"{", b"{bad", b'{"a":', b'{"a":1', b'{"a":1}x', b'{"a":1} ', b"[1,2", b'"abc', b"nul", b"tru",
-    b"{}{}", b"{,}", b'{"a" 1}', b"{'a':1}", b'{"a":1,}', b"[1,]", b"01", b"-", b"1.", b".5", b"+1",
-    b'"\\x"', b'"\\u12"', b'"\\uzzzz"', b'"a\x01b"', b'"a\nb"', b'"a\x00b"', b"\x00", b"\xff",
-    b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf{}", b"\xef\xbb\xbf", b'{"a":"\xff"}', b'{"a":"\xc3"}',
-    b'{"a":"\xed\xa0\x80"}', b"{\x00}", b'{"a":1}\x00', b"\x00{\x00}", b"{\x00\x00\x00}\x00\x00\x00",
-    b"[" * 5000, b"[" * 5000 + b"]" * 5000, b'{"a":' * 3000 + b"1" + b"}" * 3000, b"NaN", b"Infinity",
-    b"-Infinity", b"nan", b"inf", b"1e999", b" \t\r\n{}", b"{} \t\r\n", b"\x0c{}", b"\xc2\xa0{}",
+    b"",
+    b" ",
+    b"{",
+    b"{bad",
+    b'{"a":',
+    b'{"a":1',
+    b'{"a":1}x',
+    b'{"a":1} ',
+    b"[1,2",
+    b'"abc',
+    b"nul",
+    b"tru",
+    b"{}{}",
+    b"{,}",
+    b'{"a" 1}',
+    b"{'a':1}",
+    b'{"a":1,}',
+    b"[1,]",
+    b"01",
+    b"-",
+    b"1.",
+    b".5",
+    b"+1",
+    b'"\\x"',
+    b'"\\u12"',
+    b'"\\uzzzz"',
+    b'"a\x01b"',
+    b'"a\nb"',
+    b'"a\x00b"',
+    b"\x00",
+    b"\xff",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xef\xbb\xbf{}",
+    b"\xef\xbb\xbf",
+    b'{"a":"\xff"}',
+    b'{"a":"\xc3"}',
+    b'{"a":"\xed\xa0\x80"}',
+    b"{\x00}",
+    b'{"a":1}\x00',
+    b"\x00{\x00}",
+    b"{\x00\x00\x00}\x00\x00\x00",
+    b"[" * 5000,
+    b"[" * 5000 + b"]" * 5000,
+    b'{"a":' * 3000 + b"1" + b"}" * 3000,
+    b"NaN",
+    b"Infinity",
+    b"-Infinity",
+    b"nan",
+    b"inf",
+    b"1e999",
+    b" \t\r\n{}",
+    b"{} \t\r\n",
+    b"\x0c{}",
+    b"\xc2\xa0{}",
     # json_invalid positions count characters of the decoded text, not bytes
-    b'{"\xc3\xa9\xe2\x82\xac":1,}', b'\xef\xbb\xbf{"a":}', b'{"a":"\\ud800', '{"a":}'.encode("utf-16"),
+    b'{"\xc3\xa9\xe2\x82\xac":1,}',
+    b'\xef\xbb\xbf{"a":}',
+    b'{"a":"\\ud800',
+    '{"a":}'.encode("utf-16"),
     b'{"a":"\xf0\x9f\x98\x80" x}',
 ]
 for body in GARBAGE:
@@ -155,15 +277,37 @@ for route in ("create", "update", "delete_many", "rename"):
     CASES.append(b(route, None, None))
     CASES.append(b(route, b"", JSON))
     CASES.append(b(route, b"", "text/plain"))
-    for ct in [None, "text/plain", "application/x-www-form-urlencoded", "APPLICATION/JSON",
-               "application/json; charset=utf-8", "application/json;charset=latin-1", "application/vnd.api+json",
-               "application/merge-patch+json", "application/jsonx", "application/x-json", "text/json",
-               "application/ld+json; q=1", "application", "json", "*/*", "", "application/+json",
-               "application/json, text/plain", " application/json", "application/ json", "Application/Json",
-               "multipart/form-data; boundary=x", "application/json; charset=\"utf-8\""]:
-        body = {"create": b'{"session_id":"x"}', "update": b'{"session_name":"x"}',
-                "delete_many": b'{"session_ids":["a"],"session_types":["agent"]}',
-                "rename": b'{"session_name":"x"}'}[route]
+    for ct in [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "APPLICATION/JSON",
+        "application/json; charset=utf-8",
+        "application/json;charset=latin-1",
+        "application/vnd.api+json",
+        "application/merge-patch+json",
+        "application/jsonx",
+        "application/x-json",
+        "text/json",
+        "application/ld+json; q=1",
+        "application",
+        "json",
+        "*/*",
+        "",
+        "application/+json",
+        "application/json, text/plain",
+        " application/json",
+        "application/ json",
+        "Application/Json",
+        "multipart/form-data; boundary=x",
+        'application/json; charset="utf-8"',
+    ]:
+        body = {
+            "create": b'{"session_id":"x"}',
+            "update": b'{"session_name":"x"}',
+            "delete_many": b'{"session_ids":["a"],"session_types":["agent"]}',
+            "rename": b'{"session_name":"x"}',
+        }[route]
         CASES.append(b(route, body, ct))
     CASES.append(b(route, b'"\xff"', "text/plain"))
     CASES.append(b(route, b"{bad", "text/plain"))
@@ -171,10 +315,33 @@ for route in ("create", "update", "delete_many", "rename"):
     CASES.append(b(route, b"\xff", None))
 
 # wrong field types
-TYPE_VALUES = [b"1", b"1.5", b"true", b"null", b'"s"', b'""', b"[]", b"[1]", b'["a"]', b"{}", b'{"k":1}',
-               b"99999999999999999999", b"1e20", b"-0.0", b"1E400"]
-for field in ("session_id", "session_name", "user_id", "agent_id", "team_id", "workflow_id", "session_state",
-              "metadata"):
+TYPE_VALUES = [
+    b"1",
+    b"1.5",
+    b"true",
+    b"null",
+    b'"s"',
+    b'""',
+    b"[]",
+    b"[1]",
+    b'["a"]',
+    b"{}",
+    b'{"k":1}',
+    b"99999999999999999999",
+    b"1e20",
+    b"-0.0",
+    b"1E400",
+]
+for field in (
+    "session_id",
+    "session_name",
+    "user_id",
+    "agent_id",
+    "team_id",
+    "workflow_id",
+    "session_state",
+    "metadata",
+):
     for v in TYPE_VALUES:
         CASES.append(b("create", b'{"%s":%s}' % (field.encode(), v)))
 for field in ("session_name", "session_state", "metadata", "summary"):
@@ -209,8 +376,11 @@ CASES += [
     b("rename", b'{"session_name":"x"}', query="type=bogus"),
     b("rename", b"{}", query="type=bogus"),
     b("rename", b'{"session_name":"\\u0000\\u0007"}'),
-    b("create", b'{"session_id":"a","session_name":1,"session_state":[],"metadata":"m","user_id":2,"agent_id":3,'
-                b'"team_id":4,"workflow_id":5}'),
+    b(
+        "create",
+        b'{"session_id":"a","session_name":1,"session_state":[],"metadata":"m","user_id":2,"agent_id":3,'
+        b'"team_id":4,"workflow_id":5}',
+    ),
     b("create", b'{"workflow_id":5,"session_id":1}'),
     b("create", b'{"unknown":1,"session_id":"x"}'),
     b("create", b'{"session_id":"x","session_id":1}'),

@@ -1,6 +1,6 @@
--- sessions_prune: one bounded batch of `session-svc prune`: delete up to %(batch_size)s sessions
+-- prune/delete_batch: one bounded batch of `session-svc prune`: delete up to %(batch_size)s sessions
 -- whose last update (agno's updated_at, epoch seconds; created_at where it is NULL) is before
--- %(cutoff)s, with their runs and side rows, exactly as sessions_delete.sql clears them
+-- %(cutoff)s, with their runs and side rows, exactly as delete_sessions.sql clears them
 -- (deleted_runs and {side_deletes} are the same CTEs). One statement, so one transaction: an
 -- interrupted prune leaves whole sessions, never a session without its runs.
 -- FOR UPDATE SKIP LOCKED: a session being written right now is left for the next run, and the

@@ -1,5 +1,5 @@
--- sessions_prune_count: what `session-svc prune --dry-run` would delete: the sessions matching
--- sessions_prune.sql's filter and their runs. Reads only.
+-- prune/count: what `session-svc prune --dry-run` would delete: the sessions matching
+-- prune/delete_batch.sql's filter and their runs. Reads only.
 WITH doomed AS (
     SELECT s.session_id FROM {sessions} AS s
      WHERE coalesce(s.updated_at, s.created_at) < %(cutoff)s::bigint
