@@ -2,7 +2,7 @@
 
 orjson's output matches pydantic-core's (what FastAPI 0.165 emits for response models) byte for
 byte, floats included (1e+20, 1.5e-7, 0.00001), and it is the fastest encoder available. It refuses
-integers wider than 64 bits, which jsonb can hold (contract §1.1: 1e20 stored reads back as
+integers wider than 64 bits, which jsonb can hold (docs/contract.md, Wire format: 1e20 stored reads back as
 100000000000000000000); those are rare, so they take a slower path that writes them as fragments.
 """
 
@@ -40,3 +40,12 @@ def _wide_ints_as_fragments(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_wide_ints_as_fragments(value) for value in obj]
     return obj
+
+
+def utf8_encodable(s: str) -> bool:
+    """Whether `s` can be written as UTF-8 (False for lone surrogates, which JSON escapes allow)."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -20,17 +20,18 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 
+from ..errors import DatabaseFault
 from ..jsonenc import dumps
 from ..settings import DatabaseConfig, Settings
 from . import statements
-from .faults import DatabaseBusy, GuardedPool
+from .faults import GuardedPool
 from .health import DatabaseHealth
 from .replicas import MISS, Replica, ReplicaSet, read_on_replica
 
 logger = logging.getLogger("session_svc.db")
 
 # agno's default names for the other tables an AgentOS database may hold. `table=` only selects a
-# database object by one of its table names (contract §1.3); routes still query the session table.
+# database object by one of its table names (agno/os/utils.py: get_db); routes still query the session table.
 AGNO_OTHER_TABLES = (
     "agno_memories",
     "agno_metrics",
@@ -100,7 +101,6 @@ class Database:
         self.sessions_ident = sql.Identifier(self.schema, self.session_table)
         self.runs_ident = sql.Identifier(self.schema, self.runs_table)
         self.has_legacy_runs = False
-        self.has_sessions_table = True
         self._statements: dict[Any, sql.Composed] = {}
         self._facts_loaded = False
 
@@ -203,7 +203,6 @@ class Database:
             await anyio.to_thread.run_sync(migrate_database, DatabaseConfig(self.db_id, self.dsn), self._settings)
             return await self.load_table_facts(_migrated_once=True)
         self.has_legacy_runs = bool(facts["has_legacy_runs"])
-        self.has_sessions_table = bool(facts["has_sessions"])
         self._side_tables = (bool(facts["has_transcripts"]), bool(facts["has_compactions"]))
         self._statements.clear()
         self._facts_loaded = True
@@ -272,7 +271,7 @@ class Database:
         return sql.Composed(parts) if parts else sql.SQL("")
 
     async def has_table(self, table: str) -> bool:
-        """Whether `table` names one of this database's tables and exists (contract §1.3)."""
+        """Whether `table` names one of this database's tables and exists (agno/os/utils.py: get_db)."""
         if table not in self.table_names:
             return False
         async with self.pool.connection() as conn:
@@ -294,10 +293,10 @@ class Database:
                 async with self.pool.connection(timeout=timeout / 2) as conn:
                     await conn.execute(statements.load("ping"))
             return True
-        except DatabaseBusy:
-            stats = self.pool.get_stats()
-            return stats.get("pool_size", 0) > stats.get("pool_available", 0) and not self.health.down
         except Exception as exc:  # any failure means "not ready"; the reason is logged, not returned
+            if isinstance(exc, DatabaseFault) and exc.kind == "pool_timeout":
+                stats = self.pool.get_stats()
+                return stats.get("pool_size", 0) > stats.get("pool_available", 0) and not self.health.down
             cause = exc.__cause__ or exc
             logger.warning("readiness check failed for db_id=%s (%s)", self.db_id, type(cause).__name__)
             return False

@@ -1,5 +1,5 @@
-"""What a database fault becomes, in one place: which errors mean "down", "busy" or "too slow",
-the 503/504 answers for them, and the pool that applies both on every checkout.
+"""What a database fault becomes, in one place: which driver errors mean "down", "busy" or "too
+slow", the DatabaseFault (errors.py) each becomes, and the pool that applies both on every checkout.
 
 * **Down** (cannot connect, connection lost, server shutting down): 503 with Retry-After, and the
   database is marked down so that its next requests answer 503 at once instead of waiting for the
@@ -20,61 +20,18 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout, TooManyRequests
-from starlette.responses import Response
 
-from ..errors import HTTPError
+from ..errors import DatabaseFault
 
 if TYPE_CHECKING:
     from .health import DatabaseHealth
 
 logger = logging.getLogger("session_svc.db")
 
+
 # SQLSTATEs that say the server itself is going away or not accepting work (class 08 is
 # "connection exception"): everything on that server will fail the same way.
 _DOWN_SQLSTATES = frozenset(("57P01", "57P02", "57P03"))
-
-RETRY_AFTER_DOWN = 5  # seconds; the probe retries every second, clients need not hammer
-RETRY_AFTER_BUSY = 1
-
-
-class DatabaseUnavailable(HTTPError):
-    """503: the database is down or unreachable."""
-
-    kind = "unavailable"
-
-    def __init__(self, db_id: str) -> None:
-        super().__init__(503, f"Database '{db_id}' is unavailable")
-        self.db_id = db_id
-
-    def to_response(self) -> Response:
-        response = super().to_response()
-        response.headers["Retry-After"] = str(RETRY_AFTER_DOWN)
-        return response
-
-
-class DatabaseBusy(HTTPError):
-    """503: every pooled connection stayed in use for AGNO_POOL_TIMEOUT seconds."""
-
-    kind = "pool_timeout"
-
-    def __init__(self, db_id: str) -> None:
-        super().__init__(503, f"Database '{db_id}' is busy, retry later")
-        self.db_id = db_id
-
-    def to_response(self) -> Response:
-        response = super().to_response()
-        response.headers["Retry-After"] = str(RETRY_AFTER_BUSY)
-        return response
-
-
-class DatabaseTimeout(HTTPError):
-    """504: the server cancelled the statement (statement_timeout)."""
-
-    kind = "statement_timeout"
-
-    def __init__(self, db_id: str) -> None:
-        super().__init__(504, "Request timed out")
-        self.db_id = db_id
 
 
 def classify(exc: BaseException, conn: psycopg.AsyncConnection[Any] | None = None) -> str | None:
@@ -103,20 +60,21 @@ def classify(exc: BaseException, conn: psycopg.AsyncConnection[Any] | None = Non
     return None
 
 
-_ANSWERS: dict[str, type[HTTPError]] = {
-    "unavailable": DatabaseUnavailable,
-    "pool_timeout": DatabaseBusy,
-    "statement_timeout": DatabaseTimeout,
+_FAULTS: dict[str, Callable[[str], DatabaseFault]] = {
+    "unavailable": DatabaseFault.unavailable,
+    "pool_timeout": DatabaseFault.busy,
+    "statement_timeout": DatabaseFault.timeout,
 }
 
 
-def fault_error(kind: str, db_id: str) -> HTTPError:
-    return _ANSWERS[kind](db_id)  # type: ignore[call-arg]
+def fault_error(kind: str, db_id: str) -> DatabaseFault:
+    """The client's answer to a fault of `kind` (classify) on database `db_id`."""
+    return _FAULTS[kind](db_id)
 
 
 class GuardedPool(AsyncConnectionPool):
     """An AsyncConnectionPool whose `connection()` fails fast while its database is down and turns
-    driver faults (on checkout or inside the block) into the 503/504 errors above."""
+    driver faults (on checkout or inside the block) into DatabaseFaults (503/504)."""
 
     def __init__(
         self,
@@ -137,8 +95,9 @@ class GuardedPool(AsyncConnectionPool):
     async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         health = self._health
         if health.down:
-            self._on_fault("unavailable", DatabaseUnavailable(self.db_id))
-            raise DatabaseUnavailable(self.db_id)
+            fault = DatabaseFault.unavailable(self.db_id)
+            self._on_fault("unavailable", fault)
+            raise fault
         if not health.seen_up:
             # Nothing has connected yet (start-up, or a server that accepts but never answers):
             # wait no longer than one connection attempt, not the whole pool timeout.

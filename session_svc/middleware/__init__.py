@@ -24,7 +24,7 @@ from .context import (
     sane_request_id,
 )
 from .cors import AGENTOS_DEFAULT_ORIGINS, CORS, cors_allowed_origins
-from .limits import BodyLimit, BodyTooLarge, Deadline
+from .limits import BodyLimit, Deadline
 from .paths import CaptureRoute, StripTrailingSlash
 from .recovery import Recovery
 
@@ -32,7 +32,6 @@ __all__ = [
     "AGENTOS_DEFAULT_ORIGINS",
     "CORS",
     "BodyLimit",
-    "BodyTooLarge",
     "CaptureRoute",
     "Deadline",
     "Recovery",

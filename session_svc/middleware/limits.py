@@ -6,17 +6,9 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import HTTPError
+from ..errors import BodyTooLarge, HTTPError
 from .context import header_value, track_start
 from .recovery import send_error
-
-
-class BodyTooLarge(HTTPError):
-    """Raised from `receive` once a streamed body passes the limit. An HTTPError, so a handler
-    reading the body lets it through (validation re-raises ServiceErrors) and it renders as 413."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"Request body is larger than the limit of {max_bytes} bytes")
 
 
 class BodyLimit:

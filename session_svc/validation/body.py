@@ -5,7 +5,7 @@ the raw bytes); `BodySpec.validate` checks it against one request model, appendi
 errors in field order. On top of pydantic's checks, kept values (what will be stored) must be
 storable and encodable: finite floats, strings without lone surrogates, nesting within
 MAX_VALUE_DEPTH (deeper raises BodyTooDeep, answered with FastAPI's 400 for unparsable bodies).
-See session_svc/validation/__init__.py for the whole contract.
+See session_svc/validation/__init__.py for the rules as a whole.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from ..errors import BODY_PARSE_ERROR_DETAIL, HTTPError, RequestValidationError
+from ..jsonenc import utf8_encodable
 from ..schemas import (
     CreateSessionRequest,
     DeleteSessionRequest,
@@ -131,11 +132,11 @@ def _is_clean(value: Any, depth: int = 1) -> bool:
         return False
     if type(value) is dict:
         for key, member in value.items():
-            if not key.isascii() and not _utf8_encodable(key):
+            if not key.isascii() and not utf8_encodable(key):
                 return False
             kind = type(member)
             if kind is str:
-                if not member.isascii() and not _utf8_encodable(member):
+                if not member.isascii() and not utf8_encodable(member):
                     return False
             elif kind is dict or kind is list:
                 if not _is_clean(member, depth + 1):
@@ -146,7 +147,7 @@ def _is_clean(value: Any, depth: int = 1) -> bool:
     for member in value:
         kind = type(member)
         if kind is str:
-            if not member.isascii() and not _utf8_encodable(member):
+            if not member.isascii() and not utf8_encodable(member):
                 return False
         elif kind is dict or kind is list:
             if not _is_clean(member, depth + 1):
@@ -176,7 +177,7 @@ def _kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
                 raise BodyTooDeep
             entries = []
             for key, member in item.items():
-                if not key.isascii() and not _utf8_encodable(key):
+                if not key.isascii() and not utf8_encodable(key):
                     errors.append(_string_unicode(where + [key], key))
                 entries.append((member, where + [key], depth + 1))
             stack.extend(reversed(entries))  # report in document order
@@ -185,18 +186,10 @@ def _kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
                 raise BodyTooDeep
             stack.extend((member, where + [i], depth + 1) for i, member in reversed(list(enumerate(item))))
         elif kind is str:
-            if not item.isascii() and not _utf8_encodable(item):
+            if not item.isascii() and not utf8_encodable(item):
                 errors.append(_string_unicode(where, item))
         elif kind is float and not math.isfinite(item):
             errors.append(_error("finite_number", where, "Input should be a finite number", item))
-
-
-def _utf8_encodable(s: str) -> bool:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _string_unicode(loc: list[Any], value: str) -> dict:
@@ -218,7 +211,7 @@ def _optional_str(value: Any, loc: list, errors: list) -> Any:
 def _required_str(value: Any, loc: list, errors: list) -> Any:
     if type(value) is not str:
         errors.append(_error("string_type", loc, "Input should be a valid string", value))
-    elif not value.isascii() and not _utf8_encodable(value):
+    elif not value.isascii() and not utf8_encodable(value):
         errors.append(_string_unicode(loc, value))
     return value
 
