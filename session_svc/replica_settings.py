@@ -11,10 +11,14 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import psycopg
 
-from .settings import ConfigError, DatabaseConfig, _int, _seconds, normalize_dsn
+from .env import ConfigError, int_from_env, normalize_dsn, seconds_from_env
+
+if TYPE_CHECKING:
+    from .settings import DatabaseConfig
 
 DEFAULT_MAX_LAG = 1.0
 
@@ -91,12 +95,12 @@ def read_dsns(
 
 
 def replica_settings(env: Mapping[str, str], pool_min: int, pool_max: int) -> ReplicaSettings:
-    read_min = _int(env, "AGNO_READ_POOL_MIN_SIZE", pool_min)
-    read_max = _int(env, "AGNO_READ_POOL_MAX_SIZE", pool_max, minimum=1)
+    read_min = int_from_env(env, "AGNO_READ_POOL_MIN_SIZE", pool_min)
+    read_max = int_from_env(env, "AGNO_READ_POOL_MAX_SIZE", pool_max, minimum=1)
     if read_min > read_max:
         raise ConfigError(f"AGNO_READ_POOL_MIN_SIZE ({read_min}) exceeds AGNO_READ_POOL_MAX_SIZE ({read_max})")
     return ReplicaSettings(
-        max_lag=_seconds(env, "AGNO_REPLICA_MAX_LAG", DEFAULT_MAX_LAG),
+        max_lag=seconds_from_env(env, "AGNO_REPLICA_MAX_LAG", DEFAULT_MAX_LAG),
         pool_min_size=read_min,
         pool_max_size=read_max,
     )

@@ -1,7 +1,8 @@
 """Configuration, read once from the environment at start-up and passed explicitly.
 
 Every variable is documented in README.md ("Configuration"). A bad value stops start-up with a
-one-line `ConfigError` that names the variable, never a traceback deep inside a request.
+one-line `ConfigError` (env.py, re-exported here) that names the variable, never a traceback deep
+inside a request.
 """
 
 from __future__ import annotations
@@ -11,19 +12,24 @@ import ipaddress
 import json
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .auth.config import AuthConfig
-    from .replica_settings import ReplicaSettings
-    from .upstream.config import CutoverConfig
+from .auth.config import AuthConfig, load_auth_config
+from .env import (
+    ConfigError,
+    bool_from_env,
+    choice_from_env,
+    csv_from_env,
+    int_from_env,
+    normalize_dsn,
+    seconds_from_env,
+)
+from .replica_settings import ReplicaSettings, read_dsns, replica_settings
+from .upstream.config import CutoverConfig, load_cutover_config
+
+__all__ = ["ConfigError", "DatabaseConfig", "Settings", "load_settings", "normalize_dsn"]
 
 DEFAULT_PORT = 8080
 DEFAULT_EMBEDDED_DIR = "./.data/pg"
-
-
-class ConfigError(Exception):
-    """A configuration value is unusable; the message names the variable."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,17 +75,16 @@ class Settings:
     # Seconds between SIGTERM and closing the listener, answering /readyz 503 meanwhile, so a load
     # balancer stops routing here before connections are refused. Counted inside the grace period.
     shutdown_delay: float = 0.0
-    security_key: str | None = None
     cors_origins: tuple[str, ...] = ()
     docs_enabled: bool = True
     # JWT / security key / service accounts / user isolation (auth/config.py, contract §6).
-    auth: AuthConfig = dataclasses.field(default_factory=lambda: _auth_config({}))
+    auth: AuthConfig = dataclasses.field(default_factory=lambda: load_auth_config({}))
     # HMAC key of GET /sessions cursors (cursor.py); None derives one from the DSNs.
     cursor_secret: str | None = None
     # AGNO_REPLICA_MAX_LAG and the replica pools' sizes (replica_settings.py).
-    replicas: ReplicaSettings = dataclasses.field(default_factory=lambda: _replica_settings({}, 2, 10))
+    replicas: ReplicaSettings = dataclasses.field(default_factory=lambda: replica_settings({}, 2, 10))
     # AGNO_AGENTOS_URL and AGNO_COMPARE_* (upstream/config.py): pass-through and live comparison.
-    cutover: CutoverConfig = dataclasses.field(default_factory=lambda: _cutover_config({}))
+    cutover: CutoverConfig = dataclasses.field(default_factory=lambda: load_cutover_config({}))
 
     @property
     def embedded(self) -> bool:
@@ -87,54 +92,6 @@ class Settings:
 
     def with_databases(self, databases: tuple[DatabaseConfig, ...]) -> Settings:
         return dataclasses.replace(self, databases=databases, default_db_id=databases[0].db_id)
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float, zero_is_off: bool = False) -> float:
-    """A positive number of seconds (or 0 = "off" where `zero_is_off`)."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    hint = " (0 = off)" if zero_is_off else ""
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds{hint}, got {raw!r}") from None
-    valid = (value >= 0 if zero_is_off else value > 0) and value != float("inf")
-    if not valid:
-        raise ConfigError(f"{name} must be {'zero or positive' if zero_is_off else 'positive'}, got {raw!r}")
-    return value
-
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
-def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
 
 def _origin_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -149,12 +106,12 @@ def _origin_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise ConfigError(f"{name} must be a JSON array of strings or a comma-separated list")
         return tuple(v.strip() for v in values if v.strip())
-    return _csv(env, name)
+    return csv_from_env(env, name)
 
 
 def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """Comma-separated IP addresses or CIDRs, each checked here rather than per request."""
-    entries = _csv(env, name)
+    entries = csv_from_env(env, name)
     for entry in entries:
         try:
             ipaddress.ip_network(entry, strict=False)
@@ -200,31 +157,22 @@ def _databases(env: Mapping[str, str]) -> tuple[tuple[DatabaseConfig, ...], str]
     return (DatabaseConfig(db_id, normalize_dsn(dsn)),), db_id
 
 
-def normalize_dsn(dsn: str) -> str:
-    """Accept SQLAlchemy-style URLs (postgresql+psycopg://...) as agno users write them."""
-    scheme, sep, rest = dsn.partition("://")
-    if sep and scheme.startswith("postgresql+"):
-        return "postgresql://" + rest
-    return dsn
-
-
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     databases, default_db_id = _databases(env)
-    pool_min = _int(env, "AGNO_POOL_MIN_SIZE", 2)
-    pool_max = _int(env, "AGNO_POOL_MAX_SIZE", 10, minimum=1)
+    pool_min = int_from_env(env, "AGNO_POOL_MIN_SIZE", 2)
+    pool_max = int_from_env(env, "AGNO_POOL_MAX_SIZE", 10, minimum=1)
     if pool_min > pool_max:
         raise ConfigError(f"AGNO_POOL_MIN_SIZE ({pool_min}) exceeds AGNO_POOL_MAX_SIZE ({pool_max})")
-    request_timeout = _seconds(env, "AGNO_REQUEST_TIMEOUT", 60.0)
-    from .replica_settings import read_dsns  # imported late: it imports this module's helpers
+    request_timeout = seconds_from_env(env, "AGNO_REQUEST_TIMEOUT", 60.0)
 
     databases = tuple(DatabaseConfig(d.db_id, normalize_dsn(d.dsn)) for d in databases)
     return Settings(
         databases=read_dsns(env, databases, from_map=bool(env.get("AGNO_SESSION_DSN_MAP", "").strip())),
         default_db_id=default_db_id,
-        port=_int(env, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0),
+        port=int_from_env(env, "AGNO_SERVICE_PORT", DEFAULT_PORT, minimum=0),
         host=env.get("AGNO_SERVICE_HOST", "").strip() or "0.0.0.0",
-        workers=_int(env, "AGNO_WORKERS", 2, minimum=1),
+        workers=int_from_env(env, "AGNO_WORKERS", 2, minimum=1),
         server=_server(env),
         db_schema=env.get("AGNO_DB_SCHEMA", "").strip() or "ai",
         session_table=env.get("AGNO_SESSION_TABLE", "").strip() or "agno_sessions",
@@ -232,23 +180,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedded_pg_dir=env.get("AGNO_EMBEDDED_PG_DIR", "").strip() or DEFAULT_EMBEDDED_DIR,
         pool_min_size=pool_min,
         pool_max_size=pool_max,
-        connect_timeout=_seconds(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
-        pool_timeout=_seconds(env, "AGNO_POOL_TIMEOUT", 5.0),
-        pg_prepare=_bool(env, "AGNO_PG_PREPARE", True),
+        connect_timeout=seconds_from_env(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
+        pool_timeout=seconds_from_env(env, "AGNO_POOL_TIMEOUT", 5.0),
+        pg_prepare=bool_from_env(env, "AGNO_PG_PREPARE", True),
         log_level=_log_level(env),
         request_timeout=request_timeout,
-        statement_timeout=_seconds(env, "AGNO_PG_STATEMENT_TIMEOUT", request_timeout + 5, zero_is_off=True),
-        max_body_bytes=_int(env, "AGNO_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
+        statement_timeout=seconds_from_env(env, "AGNO_PG_STATEMENT_TIMEOUT", request_timeout + 5, zero_is_off=True),
+        max_body_bytes=int_from_env(env, "AGNO_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
         trusted_proxies=_networks(env, "AGNO_TRUSTED_PROXIES"),
-        shutdown_grace=_seconds(env, "AGNO_SHUTDOWN_GRACE", 30.0),
-        shutdown_delay=_seconds(env, "AGNO_SHUTDOWN_DELAY", 0.0, zero_is_off=True),
-        security_key=env.get("OS_SECURITY_KEY") or None,
+        shutdown_grace=seconds_from_env(env, "AGNO_SHUTDOWN_GRACE", 30.0),
+        shutdown_delay=seconds_from_env(env, "AGNO_SHUTDOWN_DELAY", 0.0, zero_is_off=True),
         cors_origins=_origin_list(env, "CORS_ORIGIN_LIST"),
-        docs_enabled=_bool(env, "DOCS_ENABLED", True),
-        auth=_auth_config(env),
-        replicas=_replica_settings(env, pool_min, pool_max),
+        docs_enabled=bool_from_env(env, "DOCS_ENABLED", True),
+        auth=load_auth_config(env),
+        replicas=replica_settings(env, pool_min, pool_max),
         cursor_secret=env.get("AGNO_CURSOR_SECRET", "").strip() or None,
-        cutover=_cutover_config(env),
+        cutover=load_cutover_config(env),
     )
 
 
@@ -256,28 +203,7 @@ SERVERS = ("hypercorn", "uvicorn")
 
 
 def _server(env: Mapping[str, str]) -> str:
-    value = env.get("AGNO_SERVER", "").strip().lower() or "hypercorn"
-    if value not in SERVERS:
-        raise ConfigError(f"AGNO_SERVER must be one of {', '.join(SERVERS)}, got {value!r}")
-    return value
-
-
-def _auth_config(env: Mapping[str, str]) -> AuthConfig:
-    from .auth.config import load_auth_config  # imported late: the auth package imports this module
-
-    return load_auth_config(env)
-
-
-def _replica_settings(env: Mapping[str, str], pool_min: int, pool_max: int) -> ReplicaSettings:
-    from .replica_settings import replica_settings
-
-    return replica_settings(env, pool_min, pool_max)
-
-
-def _cutover_config(env: Mapping[str, str]) -> CutoverConfig:
-    from .upstream.config import load_cutover_config  # imported late: it uses this module's parsers
-
-    return load_cutover_config(env)
+    return choice_from_env(env, "AGNO_SERVER", SERVERS, "hypercorn")
 
 
 def _runs_table(env: Mapping[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""Auth settings, read once from the environment at start-up (contract §6.1).
+"""Auth settings, read once from the environment at start-up (agno/os/auth.py: get_effective_auth_mode).
 
 The mode follows AgentOS's `get_effective_auth_mode`: JWT when `JWT_VERIFICATION_KEY` or
 `JWT_JWKS_FILE` is set, else the security key when `OS_SECURITY_KEY` is set, else none. Keys and
@@ -13,11 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
-from ..settings import ConfigError
-
-# The settings module's own parsers, so every variable is read (and refused) the same way.
-from ..settings import _bool as bool_from_env
-from ..settings import _int as int_from_env
+from ..env import ConfigError, bool_from_env, int_from_env
 
 if TYPE_CHECKING:
     from .jwt import JWTVerifier

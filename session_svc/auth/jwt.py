@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-from ..settings import ConfigError
+from ..env import ConfigError
 
 logger = logging.getLogger("session_svc.auth")
 

@@ -16,12 +16,14 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
-from ..db.database import Database
+if TYPE_CHECKING:
+    from ..db.database import Database
+
 
 logger = logging.getLogger("session_svc.auth")
 
@@ -106,7 +108,7 @@ class ServiceAccountVerifier:
         account = self._cached(token_hash)
         if account is None:
             try:
-                row = await self._lookup(db, token_hash)
+                row = await self._lookup_service_account(db, token_hash)
             except Exception:
                 logger.exception("service account lookup failed")
                 return Status.UNAVAILABLE, None
@@ -119,7 +121,7 @@ class ServiceAccountVerifier:
                 else:
                     self._cache.pop(token_hash, None)
         if account is not None:
-            await self._touch(db, account)
+            await self._touch_service_account(db, account)
             return Status.OK, account
         return self._failure(client or "unknown"), None
 
@@ -149,7 +151,7 @@ class ServiceAccountVerifier:
     def _statement(self, db: Database, name: str) -> sql.Composed:
         return db.statement(name, service_accounts=sql.Identifier(db.schema, self.table))
 
-    async def _lookup(self, db: Database, token_hash: str) -> dict[str, Any] | None:
+    async def _lookup_service_account(self, db: Database, token_hash: str) -> dict[str, Any] | None:
         async with db.pool.connection() as conn:
             try:
                 cur = await conn.execute(self._statement(db, "lookup_service_account"), {"token_hash": token_hash})
@@ -157,7 +159,7 @@ class ServiceAccountVerifier:
                 return None  # agno: no service-accounts table yet means no such token
             return await cur.fetchone()
 
-    async def _touch(self, db: Database, account: ServiceAccount) -> None:
+    async def _touch_service_account(self, db: Database, account: ServiceAccount) -> None:
         now = time.monotonic()
         last = self._touched.get(account.id)
         if last is not None and now - last < self.TOUCH_INTERVAL:

@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from ..env import ConfigError, bool_from_env, int_from_env, seconds_from_env
+
 MODES = ("off", "shadow", "verify")
 
 
@@ -27,8 +29,6 @@ class CutoverConfig:
 
 
 def load_cutover_config(env: Mapping[str, str]) -> CutoverConfig:
-    from ..settings import ConfigError, _bool, _int, _seconds  # the shared parsers; settings imports us late
-
     url = _agentos_url(env, ConfigError)
     mode = env.get("AGNO_COMPARE_MODE", "").strip().lower() or "off"
     if mode not in MODES:
@@ -37,12 +37,12 @@ def load_cutover_config(env: Mapping[str, str]) -> CutoverConfig:
         raise ConfigError(f"AGNO_COMPARE_MODE={mode} needs AGNO_AGENTOS_URL (the AgentOS to compare with)")
     return CutoverConfig(
         agentos_url=url,
-        agentos_timeout=_seconds(env, "AGNO_AGENTOS_TIMEOUT", 30.0),
+        agentos_timeout=seconds_from_env(env, "AGNO_AGENTOS_TIMEOUT", 30.0),
         mode=mode,
         sample=_fraction(env, "AGNO_COMPARE_SAMPLE", 1.0, ConfigError),
-        concurrency=_int(env, "AGNO_COMPARE_CONCURRENCY", 4, minimum=1),
-        log_bodies=_bool(env, "AGNO_COMPARE_LOG_BODIES", False),
-        max_bytes=_int(env, "AGNO_COMPARE_MAX_BYTES", 1024 * 1024, minimum=1),
+        concurrency=int_from_env(env, "AGNO_COMPARE_CONCURRENCY", 4, minimum=1),
+        log_bodies=bool_from_env(env, "AGNO_COMPARE_LOG_BODIES", False),
+        max_bytes=int_from_env(env, "AGNO_COMPARE_MAX_BYTES", 1024 * 1024, minimum=1),
     )
 
 
