@@ -1,25 +1,29 @@
 """The queries behind the /sessions routes: one async function per statement.
 
 Each returns plain rows (dicts with decoded jsonb, `runs` already merged with a legacy 2.x column),
-never responses. Each function makes exactly one round trip and, for writes, one transaction.
+never responses, and raises only errors of the tree in errors.py (driver errors stay in here).
+Each function makes exactly one round trip and, for writes, one transaction. What a write stores
+is decided by writes.py.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import msgspec
+import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
+from ..errors import KeyTooLong, PresetRunConflict
+from ..writes import NewSession
 from .database import Database
 
 Row = dict[str, Any]
 
-# The 14 columns of agno's sessions table: the only accepted `sort_by` values (deliberate fix of
-# contract §8: AgentOS accepts any attribute of SQLAlchemy's column collection and 500s on `keys`).
+# The 14 columns of agno's sessions table: the only accepted `sort_by` values (a deliberate fix, see
+# docs/contract.md, Declared differences: AgentOS accepts any attribute of SQLAlchemy's column
+# collection and 500s on `keys`).
 SORTABLE_COLUMNS = frozenset(
     (
         "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id",
@@ -37,7 +41,8 @@ _COMPONENT_FILTERS = {
 
 
 def merge_runs(row: Row) -> Row:
-    """Attach `runs`: the agno_runs rows, merged with a legacy `runs` column (contract §5.3)."""
+    """Attach `runs`: the agno_runs rows, merged with a legacy `runs` column (agno/db/utils.py:
+    merge_runs_table_with_legacy_blob)."""
     runs = row.get("runs") or []
     legacy = row.pop("legacy_runs", None)
     if legacy:
@@ -242,7 +247,7 @@ def _list_row(row: Row) -> Row:
 
 def _page_slots(variant: tuple[Any, ...]) -> dict[str, sql.Composable]:
     has_user, component_type, has_component, has_name, has_type, sort_by, descending, keyset = variant
-    # The filter order is agno's (contract §5.4): user, component, name, type.
+    # The filter order is agno's (agno/db/postgres/postgres.py: get_sessions): user, component, name, type.
     filters = []
     if has_user:
         filters.append("s.user_id = %(user_id)s")
@@ -287,18 +292,23 @@ def _keyset_after(key: str, key_type: str, sort_by: str, descending: bool, keyse
     return f"({key} {op} {k} OR ({key} = {k} AND s.session_id {op} {after_id}){tail})"
 
 
-async def insert_session(db: Database, values: dict[str, Any], runs: list[Any]) -> Row | None:
-    """Create a session (and its preset runs); None when the session_id is already taken."""
-    # jsonb columns arrive as Jsonb (JSON, with None as JSON null, as agno writes) or None (SQL NULL).
-    params = dict(values)
-    params["runs"] = Jsonb(runs)
-    async with db.pool.connection() as conn:
-        cur = await conn.execute(db.statement("insert_session"), params)
-        row = await cur.fetchone()
+async def insert_session(db: Database, new: NewSession) -> Row | None:
+    """Create a session (and its preset runs); None when the session_id is already taken.
+
+    Raises PresetRunConflict when a preset run's id is taken and KeyTooLong when PostgreSQL cannot
+    index a value; nothing is written then (one statement)."""
+    try:
+        async with db.pool.connection() as conn:
+            cur = await conn.execute(db.statement("insert_session"), new.params)
+            row = await cur.fetchone()
+    except psycopg.errors.UniqueViolation:
+        raise PresetRunConflict() from None
+    except psycopg.errors.ProgramLimitExceeded:
+        raise KeyTooLong() from None
     if row is None:
         return None
     del row["preset_run_count"]
-    row["runs"] = runs
+    row["runs"] = new.runs
     return row
 
 
@@ -310,28 +320,10 @@ async def session_owner(db: Database, session_id: str) -> Row | None:
 
 
 async def patch_session(
-    db: Database,
-    session_id: str,
-    user_id: str | None,
-    *,
-    session_data_patch: dict[str, Any] | None,
-    metadata: tuple[bool, Any],
-    summary: tuple[bool, Any],
-    owner: str | None,
+    db: Database, session_id: str, user_id: str | None, patch: dict[str, Any], owner: str | None
 ) -> Row | None:
-    set_metadata, metadata_value = metadata
-    set_summary, summary_value = summary
-    params = {
-        "session_id": session_id,
-        "user_id": user_id,
-        "session_data_patch": Jsonb(session_data_patch) if session_data_patch is not None else None,
-        "set_metadata": set_metadata,
-        "metadata": Jsonb(metadata_value),
-        "set_summary": set_summary,
-        "summary": Jsonb(summary_value),
-        "owner": owner,
-        "now": int(time.time()),
-    }
+    """Apply a PATCH (writes.session_patch) in one UPDATE; None when the session is not found."""
+    params = {"session_id": session_id, "user_id": user_id, "owner": owner, **patch}
     async with db.pool.connection() as conn:
         cur = await conn.execute(db.statement("patch_session"), params)
         row = await cur.fetchone()

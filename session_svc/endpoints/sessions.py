@@ -1,7 +1,9 @@
-"""The ten /sessions routes (contract §2): validate → resolve database → one query → render.
+"""The ten /sessions routes (agno/os/routers/session/session.py: get_session_router): validate ->
+resolve database -> one query -> render.
 
-Handlers never see SQL text, and the db layer never builds responses. Error strings are AgentOS's,
-word for word; they differ between routes on purpose (contract §8, quirk 12).
+Handlers never see SQL text or driver errors, and the db layer never builds responses; what a write
+stores is decided by writes.py. Error strings are AgentOS's,
+word for word; they differ between routes on purpose (docs/contract.md, Quirks we reproduce).
 """
 
 from __future__ import annotations
@@ -12,17 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
-import psycopg
-from psycopg.types.json import Jsonb
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import cursor, render
+from .. import cursor, render, writes
 from ..db import sessions as queries
 from ..db.database import Database
-from ..errors import HTTPError, RequestValidationError
+from ..errors import HTTPError
 from ..jsonenc import dumps
-from ..sanitize import clean_json, has_nul
 from ..validation import (
     CREATE_SESSION,
     DELETE_SESSION,
@@ -35,13 +34,11 @@ from ..validation import (
     UPDATE_SESSION,
     validate,
 )
+from ..writes import clean_text, has_nul
 
-_JSON_NULL = Jsonb(None)  # a jsonb `null`, as agno writes Python None (not SQL NULL)
 _TYPE_TITLES = {"agent": "Agent", "team": "Team", "workflow": "Workflow"}
 _RUN_STATUSES = ("CANCELLED", "COMPLETED", "ERROR", "PAUSED", "PENDING", "REGENERATED", "RUNNING")
 _RUN_STATUS_SET = frozenset(_RUN_STATUSES)
-# Keys the agno runtime owns in session metadata; a caller must not forge them (contract §2.2).
-_RESERVED_METADATA_KEYS = frozenset(("agno_component_version", "agno_dispatch_chain", "agno_dispatch_depth"))
 
 
 # Sessions with more runs than this are rendered and encoded in a worker thread: rendering 2,000
@@ -102,14 +99,13 @@ class _NoContentResponse(Response):
 
 async def _database(request: Request, db_id: str | None, table: str | None = None) -> Database:
     # AgentOS tests both for truthiness: an empty `db_id=` or `table=` counts as absent.
-    db = await request.app.state.registry.resolve(db_id or None, table or None)
-    await db.ensure_facts()
-    return db
+    return await request.app.state.registry.resolve(db_id or None, table or None)
 
 
 def _scoped_user(request: Request, query_user_id: str | None) -> str | None:
-    """The user every read/delete/rename is filtered by (contract §6.5): the query's user_id
-    unless an authenticated, isolated caller's identity replaces it. Called right after the
+    """The user every read/delete/rename is filtered by (agno/os/middleware/user_scope.py:
+    get_scoped_user_id): the query's user_id unless an authenticated, isolated caller's identity
+    replaces it. Called right after the
     database is chosen, where AgentOS's resolve_db_and_scope refuses a caller without identity."""
     if getattr(request.state, "missing_user_identity", False):
         raise HTTPError(403, "Authenticated request is missing a user identity")
@@ -117,18 +113,11 @@ def _scoped_user(request: Request, query_user_id: str | None) -> str | None:
     return scope_user if scope_user is not None else query_user_id
 
 
-def strip_reserved_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not isinstance(metadata, dict) or _RESERVED_METADATA_KEYS.isdisjoint(metadata):
-        return metadata
-    cleaned = {k: v for k, v in metadata.items() if k not in _RESERVED_METADATA_KEYS}
-    return cleaned or None
-
-
 # -- GET /sessions ---------------------------------------------------------------------------------
 
 
 async def list_sessions(request: Request) -> Response:
-    # page=0 and offsets beyond a bigint are 422s from validation (deliberate fix, contract §8).
+    # page=0 and offsets beyond a bigint are 422s from validation (docs/contract.md, Declared differences).
     q, _ = await validate(request, LIST_SESSIONS)
     db = await _database(request, q.db_id, q.table)
     limit, page = q.limit, q.page
@@ -201,75 +190,15 @@ async def create_session(request: Request) -> Response:
     db = await _database(request, q.db_id)
     scoped = _scoped_user(request, None)
     session_type = q.session_type
-    # Any authenticated identity owns what it creates; a scoped caller always owns it (§6.5).
+    # Any authenticated identity owns what it creates; a scoped caller always owns it (session.py: create_session).
     owner = getattr(request.state, "user_id", None)
     user_id = scoped if scoped is not None else owner if owner is not None else body.user_id
     session_id = body.session_id or str(uuid.uuid4())
-    for field, value in (
-        ("session_id", session_id),
-        ("user_id", user_id),
-        ("agent_id", body.agent_id),
-        ("team_id", body.team_id),
-        ("workflow_id", body.workflow_id),
-    ):
-        if has_nul(value):
-            raise RequestValidationError(
-                [
-                    {
-                        "type": "string_pattern_mismatch",
-                        "loc": ["body", field],
-                        "msg": "String should not contain NUL characters",
-                        "input": value,
-                    }
-                ]
-            )
-    session_data: dict[str, Any] = {}
-    if body.session_state is not None:
-        session_data["session_state"] = body.session_state
-    if body.session_name is not None:
-        session_data["session_name"] = body.session_name
-    metadata = strip_reserved_metadata(body.metadata)
-    component_data: Any = None
-    if session_type == "workflow":
-        # WorkflowSession.__post_init__ turns these nulls into {} (contract §2.2 step 7).
-        session_data = session_data or {}
-        component_data = {}
-        metadata = metadata if metadata is not None else {}
-    now = int(time.time())
-    values = {
-        "session_id": session_id,
-        "session_type": session_type,
-        "agent_id": body.agent_id if session_type == "agent" else None,
-        "team_id": body.team_id if session_type == "team" else None,
-        "workflow_id": body.workflow_id if session_type == "workflow" else None,
-        "user_id": user_id,
-        "session_data": Jsonb(
-            clean_json(session_data or None) if session_type != "workflow" else clean_json(session_data)
-        ),
-        # Only the type's own *_data column is written (JSON null); agno's upsert leaves the
-        # other two out of the INSERT, so they stay SQL NULL (contract §5.5).
-        "agent_data": _JSON_NULL if session_type == "agent" else None,
-        "team_data": _JSON_NULL if session_type == "team" else None,
-        "workflow_data": Jsonb(component_data) if session_type == "workflow" else None,
-        "metadata": Jsonb(clean_json(metadata)),
-        "summary": Jsonb(clean_json(body.summary)),
-        "now": now,
-    }
-    runs = [clean_json(run) for run in (body.runs or [])]
-    try:
-        row = await queries.insert_session(db, values, runs)
-    except psycopg.errors.UniqueViolation:
-        # Only a preset run can collide (the session insert is ON CONFLICT DO NOTHING): run ids are
-        # agno_runs' primary key, unique across all sessions. Nothing was written.
-        raise HTTPError(
-            409, "A preset run's run_id already exists (run ids are unique across all sessions, and within `runs`)"
-        ) from None
-    except psycopg.errors.ProgramLimitExceeded:
-        # PostgreSQL refuses index entries over ~2.7 kB (after compression): a huge session_id,
-        # or a preset run's run_id/agent_id/... Nothing was written.
-        raise HTTPError(400, "A session_id, user_id or run field is too long for PostgreSQL to index") from None
+    row = await queries.insert_session(
+        db, writes.new_session(body, session_type, session_id, user_id, int(time.time()))
+    )
     if row is None:
-        # The id is taken. Only a caller who may see that session learns it exists (§2.2 step 5).
+        # The id is taken. Only a caller who may see that session learns it exists (session.py: create_session).
         taken_by = await queries.session_owner(db, session_id)
         if scoped is None or (taken_by is not None and taken_by["user_id"] == scoped):
             raise HTTPError(
@@ -439,7 +368,7 @@ async def rename_session(request: Request) -> Response:
     user_id = _scoped_user(request, q.user_id)
     row = None
     if not has_nul(session_id, user_id):
-        row = await queries.rename_session(db, session_id, clean_json(body.session_name), q.session_type, user_id)
+        row = await queries.rename_session(db, session_id, clean_text(body.session_name), q.session_type, user_id)
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
     return await _rendered(row, render.session_detail, q.session_type, True)
@@ -453,28 +382,11 @@ async def update_session(request: Request) -> Response:
     q, body = await validate(request, UPDATE_SESSION)
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
-    data_patch: dict[str, Any] = {}
-    if body.session_name is not None:
-        data_patch["session_name"] = body.session_name
-    if body.session_state is not None:
-        data_patch["session_state"] = body.session_state
-    # The summary arrives validated and normalised as agno stores it (SessionSummary.to_dict()).
-    summary = (False, None)
-    if body.summary is not None:
-        summary = (True, body.summary)
-    metadata = (False, None)
-    if body.metadata is not None:
-        metadata = (True, clean_json(strip_reserved_metadata(body.metadata)))
     row = None
     if not has_nul(session_id, user_id):
+        patch = writes.session_patch(body, int(time.time()))
         row = await queries.patch_session(
-            db,
-            session_id,
-            user_id,
-            session_data_patch=clean_json(data_patch) if data_patch else None,
-            metadata=metadata,
-            summary=(summary[0], clean_json(summary[1])),
-            owner=getattr(request.state, "scoped_user_id", None),
+            db, session_id, user_id, patch, getattr(request.state, "scoped_user_id", None)
         )
     if row is None:
         raise HTTPError(404, f"Session with id '{session_id}' not found")
