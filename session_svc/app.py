@@ -14,14 +14,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from .auth import AuthMiddleware
 from .db.registry import Registry
-from .endpoints.docs import docs_routes
-from .endpoints.health import health, healthz, instantiated_at_iso, readyz
 from .errors import HTTPError, ServiceError
-from .metrics import Metrics, metrics_endpoint
+from .metrics import Metrics
 from .middleware import (
     CORS,
     BodyLimit,
@@ -32,7 +30,8 @@ from .middleware import (
     StripTrailingSlash,
     cors_allowed_origins,
 )
-from .routes import routes
+from .render.values import iso_datetime
+from .routes import starlette_routes
 from .settings import DatabaseConfig, Settings
 
 logger = logging.getLogger("session_svc")
@@ -112,11 +111,7 @@ def create_app(settings: Settings) -> Starlette:
             await registry.close()
 
     metrics = Metrics()
-    table: list[BaseRoute] = [
-        *routes(health=health, healthz=healthz, readyz=readyz),
-        Route("/metrics", metrics_endpoint, methods=["GET"], name="metrics"),
-        *(docs_routes() if settings.docs_enabled else ()),
-    ]
+    table: list[BaseRoute] = list(starlette_routes(settings.docs_enabled))
     upstream, comparator, cutover = _cutover(settings, metrics, table)
     app = Starlette(
         routes=table,
@@ -128,7 +123,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.shutting_down = False  # set by `serve` on SIGTERM: /readyz answers 503 from then on
-    app.state.instantiated_at = instantiated_at_iso(datetime.datetime.now(datetime.UTC))
+    app.state.instantiated_at = iso_datetime(datetime.datetime.now(datetime.UTC))
     return app
 
 

@@ -1,24 +1,33 @@
 """Validated request shapes of the /sessions routes (agno 3.1.10's `os/routers/session/session.py`).
 
 These Structs are *outputs* of `session_svc.validation`: it parses the wire (query string, JSON body)
-with FastAPI's exact rules and builds them. Field names are the Python names of agno's route
-parameters; the wire name differs only for `type` (`session_type` here). Defaults are AgentOS's.
+with FastAPI's exact rules and builds them. The query Structs are also the parameter lists:
+validation/query.py reads each field's wire name, type and bounds (`msgspec.Meta`) from them, in
+declaration order (the order FastAPI reports errors in), and openapi.py documents them. Field names
+are the Python names of agno's route parameters; the wire name differs only for `type`
+(`session_type` here). Defaults are AgentOS's.
 
 Enum-valued fields hold plain strings (`"agent"`, `"desc"`), ready for SQL.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
-SessionTypeName = Literal["agent", "team", "workflow"]
-SESSION_TYPES: tuple[str, ...] = ("agent", "team", "workflow")  # agno.db.base.SessionType, in order
-SORT_ORDERS: tuple[str, ...] = ("asc", "desc")  # agno.os.schema.SortOrder
+SessionTypeName = Literal["agent", "team", "workflow"]  # agno.db.base.SessionType, in order
+SortOrderName = Literal["asc", "desc"]  # agno.os.schema.SortOrder
+SESSION_TYPES: tuple[str, ...] = get_args(SessionTypeName)
+SORT_ORDERS: tuple[str, ...] = get_args(SortOrderName)
 
 # PostgreSQL's bigint: LIMIT and OFFSET must fit in it.
 INT64_MAX = 2**63 - 1
+
+
+def _type_param(default: Any) -> Any:
+    """`session_type`, named `type` on the wire (FastAPI's `alias="type"`)."""
+    return msgspec.field(default=default, name="type")
 
 
 # --- query parameters, one Struct per distinct parameter set ---------------------------------------
@@ -27,14 +36,16 @@ INT64_MAX = 2**63 - 1
 class ListSessionsQuery(msgspec.Struct, kw_only=True):
     """GET /sessions."""
 
-    session_type: SessionTypeName | None = None
+    session_type: SessionTypeName | None = _type_param(None)
     component_id: str | None = None
     user_id: str | None = None
     session_name: str | None = None
-    limit: int = 20  # 1 ..= INT64_MAX
-    page: int = 1  # 1 ..= pages whose offset fits in bigint (page=0 is a 422 here, a 500 in AgentOS)
+    limit: Annotated[int, msgspec.Meta(ge=1, le=INT64_MAX)] = 20
+    # Upper bound: pages whose offset fits in a bigint (validation/query.py: _check_offset). page=0
+    # is a 422 here, a 500 in AgentOS.
+    page: Annotated[int, msgspec.Meta(ge=1)] = 1
     sort_by: str = "created_at"
-    sort_order: Literal["asc", "desc"] = "desc"
+    sort_order: SortOrderName = "desc"
     db_id: str | None = None
     table: str | None = None
     # Extension: keyset pages (session_svc/cursor.py); "" is the first page, None offset pages.
@@ -49,14 +60,14 @@ class ListSessionsQuery(msgspec.Struct, kw_only=True):
 class CreateSessionQuery(msgspec.Struct, kw_only=True):
     """POST /sessions (no `table`, and `type` defaults to agent)."""
 
-    session_type: SessionTypeName = "agent"
+    session_type: SessionTypeName = _type_param("agent")
     db_id: str | None = None
 
 
 class SessionQuery(msgspec.Struct, kw_only=True):
     """GET /sessions/{id}, GET /sessions/{id}/runs/{run_id}, POST .../rename, PATCH /sessions/{id}."""
 
-    session_type: SessionTypeName | None = None
+    session_type: SessionTypeName | None = _type_param(None)
     user_id: str | None = None
     db_id: str | None = None
     table: str | None = None
@@ -70,14 +81,15 @@ class SessionRunsQuery(msgspec.Struct, kw_only=True):
     checks the values (400).
     """
 
-    session_type: SessionTypeName | None = None
+    session_type: SessionTypeName | None = _type_param(None)
     user_id: str | None = None
     created_after: int | None = None
     created_before: int | None = None
     status: list[str] | None = None
     # Extension (agno PR #8456): either one asks for a page, {"data": [...], "meta": {...}}.
-    limit: int | None = None  # 1 ..= INT64_MAX; 20 when only `page` is given
-    page: int | None = None  # 1 ..= pages whose offset fits in bigint; 1 when only `limit` is given
+    # 20 when only `page` is given; 1 when only `limit` is. Same bounds as ListSessionsQuery's.
+    limit: Annotated[int, msgspec.Meta(ge=1, le=INT64_MAX)] | None = None
+    page: Annotated[int, msgspec.Meta(ge=1)] | None = None
     db_id: str | None = None
     table: str | None = None
 

@@ -76,13 +76,9 @@ def route_of(path: str) -> str | None:
 
 @functools.cache
 def _session_routes() -> list[Any]:
-    from ..routes import routes
+    from ..routes import starlette_routes
 
-    async def unused(request: object) -> None:
-        return None
-
-    table = routes(health=unused, healthz=unused, readyz=unused)
-    return [route for route in table if route.path.startswith("/sessions")]
+    return [route for route in starlette_routes(docs_enabled=False) if route.path.startswith("/sessions")]
 
 
 class Replay:

@@ -38,7 +38,8 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 
-from .faults import DatabaseBusy, DatabaseUnavailable, GuardedPool
+from ..errors import DatabaseFault
+from .faults import GuardedPool
 from .health import DatabaseHealth
 
 logger = logging.getLogger("session_svc.db")
@@ -51,7 +52,8 @@ _HISTORY_SECONDS = 30.0
 # Keys of the probe's and the fence's own connections to the primary (replicas use their index).
 _PROBE_CONN, _FENCE_CONN = -1, -2
 
-READ_FAULTS = (DatabaseUnavailable, DatabaseBusy, pg_errors.SerializationFailure)
+# A replica down or busy sends the read to the primary; a statement timeout is the request's answer.
+_READ_FAULT_KINDS = frozenset(("unavailable", "pool_timeout"))
 
 
 def parse_lsn(text: str | None) -> int | None:
@@ -341,7 +343,11 @@ async def read_on_replica(replicas: ReplicaSet, statement: Any, params: Any, man
                 replica.note_replayed(parse_lsn(row["lsn"]) if row else None)
                 if replica.replay_lsn is None or replica.replay_lsn < fence:
                     return MISS
-    except READ_FAULTS:
+    except pg_errors.SerializationFailure:
         return MISS  # counted on the replica's own metrics; this read runs on the primary
+    except DatabaseFault as fault:
+        if fault.kind not in _READ_FAULT_KINDS:
+            raise
+        return MISS
     replica.reads += 1
     return result

@@ -6,7 +6,6 @@ import functools
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from ..jsonenc import dumps
 from ..openapi import build_openapi
@@ -61,14 +60,3 @@ async def swagger_ui(request: Request) -> Response:
 
 async def redoc(request: Request) -> Response:
     return HTMLResponse(_REDOC_HTML)
-
-
-def docs_routes() -> list[Route]:
-    table = [
-        Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
-        Route("/docs", swagger_ui, methods=["GET"], name="swagger_ui"),
-        Route("/redoc", redoc, methods=["GET"], name="redoc"),
-    ]
-    for route in table:
-        route.methods.discard("HEAD")  # type: ignore[union-attr]
-    return table

@@ -4,7 +4,6 @@ API
 ---
     query, body = await validate(request, spec)        # in a route handler; raises on bad input
     query, body = validate_parts(query_params, body_bytes, content_type, spec)   # the same, sync
-    query = parse_query(query_params, spec)             # query string only
 
 `spec` is one of the route specs defined at the bottom (built once, at import):
 
@@ -78,10 +77,8 @@ lone surrogates and ignored keys, and FastAPI parity matters more here than a mi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
@@ -111,7 +108,6 @@ from .query import (
 __all__ = [
     "validate",
     "validate_parts",
-    "parse_query",
     "RouteSpec",
     "MAX_VALUE_DEPTH",
     "LIST_SESSIONS",
@@ -152,15 +148,6 @@ DELETE_SESSION = RouteSpec("delete_session", DELETE_QUERY)
 DELETE_SESSIONS = RouteSpec("delete_sessions", DELETE_QUERY, DELETE_BODY)
 RENAME_SESSION = RouteSpec("rename_session", SESSION_QUERY, RENAME_BODY)
 UPDATE_SESSION = RouteSpec("update_session", SESSION_QUERY, UPDATE_BODY)
-
-
-def parse_query(query_params: Mapping[str, str] | QueryParams | str | bytes, spec: RouteSpec | QuerySpec) -> Any:
-    """Query parameters -> the route's query Struct. Raises RequestValidationError (422)."""
-    query_spec = spec.query if isinstance(spec, RouteSpec) else spec
-    values, errors = query_errors_and_values(query_params, query_spec)
-    if errors:
-        raise RequestValidationError(sorted_errors(errors))
-    return query_spec.struct(**values)
 
 
 def validate_parts(query_params: Any, body: bytes, content_type: str | None, spec: RouteSpec) -> tuple[Any, Any]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from starlette.datastructures import QueryParams
@@ -16,124 +17,88 @@ from ..schemas import (
     SessionQuery,
     SessionRunsQuery,
 )
-from .lax import Invalid, int_parser, parse_bool, parse_str, reorder_error, session_type, sort_order
+from .lax import Invalid, enum_checker, int_parser, parse_bool, parse_str, reorder_error
 
 
 class _Param:
     __slots__ = ("wire", "attr", "parse", "is_list", "index")
 
-    def __init__(self, wire: str, attr: str, parse: Callable[[str], Any], is_list: bool = False) -> None:
+    def __init__(self, wire: str, attr: str, parse: Callable[[str], Any], is_list: bool, index: int) -> None:
         self.wire = wire
         self.attr = attr
         self.parse = parse
         self.is_list = is_list
-        self.index = 0
+        self.index = index
+
+
+def _parser(annotation: Any) -> tuple[Callable[[str], Any], bool]:
+    """(parser of one raw value, repeatable) for a query field's type, as pydantic-core parses it."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):  # `X | None`: a missing parameter is the default, never null
+        (annotation,) = (arg for arg in get_args(annotation) if arg is not type(None))
+        origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *metas = get_args(annotation)
+        assert base is int, annotation
+        bounds = [meta for meta in metas if isinstance(meta, msgspec.Meta)]
+        return int_parser(ge=bounds[0].ge, le=bounds[0].le), False
+    if origin is Literal:
+        return enum_checker(get_args(annotation)), False
+    if origin is list:
+        return parse_str, True  # `status`: every value, raw (the route checks them)
+    parsers: dict[Any, Callable[[str], Any]] = {str: parse_str, int: int_parser(), bool: parse_bool}
+    return parsers[annotation], False
 
 
 class QuerySpec:
-    """Query parameters of one route, in declaration order (the order FastAPI reports errors in)."""
+    """Query parameters of one route, read from its Struct's fields in declaration order (the order
+    FastAPI reports errors in): wire name (`msgspec.field(name=...)`), type and bounds."""
 
     def __init__(
         self,
         struct: type[msgspec.Struct],
-        params: list[_Param],
-        check: Callable[[dict[str, Any], list[tuple[int, dict]]], None] | None = None,
+        check: Callable[[QuerySpec, dict[str, Any], list[tuple[int, dict]]], None] | None = None,
     ) -> None:
         self.struct = struct
         self.by_wire: dict[str, _Param] = {}
-        for index, param in enumerate(params):
-            param.index = index
-            self.by_wire[param.wire] = param
+        for index, field in enumerate(msgspec.structs.fields(struct)):
+            parse, is_list = _parser(field.type)
+            self.by_wire[field.encode_name] = _Param(field.encode_name, field.name, parse, is_list, index)
         self.check = check
 
-
-def _str_param(name: str) -> _Param:
-    return _Param(name, name, parse_str)
-
-
-def _type_param() -> _Param:
-    return _Param("type", "session_type", session_type)
+    def index(self, wire: str) -> int:
+        return self.by_wire[wire].index
 
 
-def _offset_check(limit_index: int, page_index: int) -> Callable[[dict[str, Any], list[tuple[int, dict]]], None]:
-    def check(values: dict[str, Any], errors: list[tuple[int, dict]]) -> None:
-        """OFFSET (page-1)*limit must fit in a bigint; blame `page` with the largest page that fits."""
-        if any(index in (limit_index, page_index) for index, _ in errors):
-            return
-        page = values.get("page", 1)
-        limit = values.get("limit", 20)
-        if (page - 1) * limit > INT64_MAX:
-            le = INT64_MAX // limit + 1
-            raw = values["_raw_page"]
-            errors.append(
-                (
-                    page_index,
-                    {
-                        "type": "less_than_equal",
-                        "loc": ["query", "page"],
-                        "msg": f"Input should be less than or equal to {le}",
-                        "input": raw,
-                        "ctx": {"le": le},
-                    },
-                )
+def _check_offset(spec: QuerySpec, values: dict[str, Any], errors: list[tuple[int, dict]]) -> None:
+    """OFFSET (page-1)*limit must fit in a bigint; blame `page` with the largest page that fits."""
+    limit_index, page_index = spec.index("limit"), spec.index("page")
+    if any(index in (limit_index, page_index) for index, _ in errors):
+        return
+    page = values.get("page", 1)
+    limit = values.get("limit", 20)
+    if (page - 1) * limit > INT64_MAX:
+        le = INT64_MAX // limit + 1
+        raw = values["_raw_page"]
+        errors.append(
+            (
+                page_index,
+                {
+                    "type": "less_than_equal",
+                    "loc": ["query", "page"],
+                    "msg": f"Input should be less than or equal to {le}",
+                    "input": raw,
+                    "ctx": {"le": le},
+                },
             )
-
-    return check
-
-
-def _limit_param() -> _Param:
-    return _Param("limit", "limit", int_parser(ge=1, le=INT64_MAX))
+        )
 
 
-def _page_param() -> _Param:
-    return _Param("page", "page", int_parser(ge=1))  # upper bound: _offset_check
-
-
-_LIST_PARAMS = [
-    _type_param(),
-    _str_param("component_id"),
-    _str_param("user_id"),
-    _str_param("session_name"),
-    _limit_param(),
-    _page_param(),
-    _str_param("sort_by"),
-    _Param("sort_order", "sort_order", sort_order),
-    _str_param("db_id"),
-    _str_param("table"),
-    _str_param("cursor"),
-]
-_LIMIT_INDEX, _PAGE_INDEX = 4, 5
-
-LIST_QUERY = QuerySpec(ListSessionsQuery, _LIST_PARAMS, check=_offset_check(_LIMIT_INDEX, _PAGE_INDEX))
-CREATE_QUERY = QuerySpec(CreateSessionQuery, [_type_param(), _str_param("db_id")])
-SESSION_QUERY = QuerySpec(
-    SessionQuery, [_type_param(), _str_param("user_id"), _str_param("db_id"), _str_param("table")]
-)
-RUNS_QUERY = QuerySpec(
-    SessionRunsQuery,
-    [
-        _type_param(),
-        _str_param("user_id"),
-        _Param("created_after", "created_after", int_parser()),
-        _Param("created_before", "created_before", int_parser()),
-        _Param("status", "status", parse_str, is_list=True),
-        # Extension: the opt-in run pages of agno PR #8456, validated as GET /sessions validates them.
-        _limit_param(),
-        _page_param(),
-        _str_param("db_id"),
-        _str_param("table"),
-    ],
-    check=_offset_check(5, 6),
-)
-DELETE_QUERY = QuerySpec(
-    DeleteSessionQuery,
-    [
-        _str_param("user_id"),
-        _str_param("db_id"),
-        _str_param("table"),
-        _Param("delete_media", "delete_media", parse_bool),
-    ],
-)
+LIST_QUERY = QuerySpec(ListSessionsQuery, check=_check_offset)
+CREATE_QUERY = QuerySpec(CreateSessionQuery)
+SESSION_QUERY = QuerySpec(SessionQuery)
+RUNS_QUERY = QuerySpec(SessionRunsQuery, check=_check_offset)
+DELETE_QUERY = QuerySpec(DeleteSessionQuery)
 
 
 def query_errors_and_values(query_params: Any, spec: QuerySpec) -> tuple[dict[str, Any], list[tuple[int, dict]]]:
@@ -158,7 +123,7 @@ def query_errors_and_values(query_params: Any, spec: QuerySpec) -> tuple[dict[st
         if wire == "page":
             values["_raw_page"] = raw
     if spec.check is not None:
-        spec.check(values, errors)
+        spec.check(spec, values, errors)
     values.pop("_raw_page", None)
     return values, errors
 
