@@ -16,6 +16,7 @@ import msgspec
 import pytest
 
 from session_svc import render
+from session_svc.jsonenc import dumps
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "render" / "cases.json"
 CASES = msgspec.json.decode(GOLDEN.read_bytes())
@@ -29,7 +30,7 @@ def call(case: dict):
 
 @pytest.mark.parametrize("case", [c for c in CASES if "expected" in c], ids=lambda c: c["name"])
 def test_matches_agentos_bytes(case):
-    assert render.dumps(call(case)).decode() == case["expected"]
+    assert dumps(call(case)).decode() == case["expected"]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "not_found" in c], ids=lambda c: c["name"])
@@ -94,7 +95,7 @@ def test_every_agentos_500_has_a_fix_expectation():
 
 @pytest.mark.parametrize("name", sorted(FIXES))
 def test_deliberate_fix(name):
-    assert render.dumps(call(BY_NAME[name])).decode() == FIXES[name]
+    assert dumps(call(BY_NAME[name])).decode() == FIXES[name]
 
 
 def test_rendering_never_mutates_the_row():
@@ -281,13 +282,13 @@ def test_dumps_matches_fastapi_encoding():
         "f": [1e20, 1.5e-7, 0.00001, 1.0],
     }
     assert (
-        render.dumps(body)
+        dumps(body)
         == (
             '{"name":"Café ☕","big":1180591620717411303424,"neg":-18446744073709551616,'
             '"nested":[{"x":18446744073709551615}],"f":[1e+20,1.5e-7,0.00001,1.0]}'
         ).encode()
     )
-    assert json.loads(render.dumps({"zz": None, "ctl": "\x01\n"})) == {"zz": None, "ctl": "\x01\n"}
+    assert json.loads(dumps({"zz": None, "ctl": "\x01\n"})) == {"zz": None, "ctl": "\x01\n"}
 
 
 def test_unknown_session_type_renders_as_agent_and_type_param_wins():

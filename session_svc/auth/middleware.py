@@ -8,7 +8,7 @@ subject, and (with authorization on) checks the route's scope.
 What it leaves in `scope["state"]` for the routes (read as `request.state.*`):
   user_id          the caller's identity (JWT `sub`, or `sa:<name>`), the owner a create records
   scopes           the caller's scopes
-  scoped_user_id   `get_scoped_user_id` of contract §6.4: the user every query is confined to,
+  scoped_user_id   agno/os/middleware/user_scope.py: get_scoped_user_id: the user every query is confined to,
                    or None for an unscoped caller
   missing_user_identity  True when isolation is on and the caller has no identity: the route
                    answers 403 at the point AgentOS does (after validation and database choice)
@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import HTTPError
+from ..middleware.context import header_value
 from ..middleware.cors import cors_allowed_origins
 from . import service_accounts
 from .config import AuthConfig
@@ -81,7 +82,7 @@ class AuthMiddleware:
             assert config.security_key is not None
             if not matches_security_key(token, config.security_key):
                 return self._deny(scope, 401, "Invalid authentication token")
-            # A valid key is an unscoped root: no identity, no scoping (contract §6.2).
+            # A valid key is an unscoped root: no identity, no scoping (agno/os/auth.py: get_authentication_dependency).
             scope.setdefault("state", {})["authenticated"] = True
             return None
         return self._jwt(scope, token)
@@ -145,7 +146,8 @@ class AuthMiddleware:
 
     def _deny(self, scope: Scope, status: int, detail: str) -> Response:
         response = HTTPError(status, detail).to_response()
-        origin = _header(scope, b"origin")
+        raw_origin = header_value(scope, b"origin")
+        origin = raw_origin.decode("latin-1") if raw_origin is not None else None
         if origin and origin in self.cors_origins:
             # AgentOS puts these on its auth errors itself, so a browser can read them.
             response.headers["access-control-allow-origin"] = origin
@@ -159,7 +161,7 @@ class AuthMiddleware:
 def scoped_user_id(
     user_id: Any, scopes: list[Any], admin_scope: str, service_account: bool, isolation: bool
 ) -> tuple[str | None, bool]:
-    """agno's `get_scoped_user_id` (contract §6.4) as (user to scope to, identity missing)."""
+    """agno/os/middleware/user_scope.py: get_scoped_user_id, as (user to scope to, identity missing)."""
     if admin_scope in scopes:
         return None, False  # admins see every user's sessions
     if service_account:
@@ -184,10 +186,3 @@ def route_path(scope: Scope) -> str:
 
 def _is_excluded(path: str) -> bool:
     return path in EXCLUDED_PATHS or path.rstrip("/") in EXCLUDED_PATHS
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None

@@ -1,4 +1,5 @@
-"""The bearer credential of a request, and the OS security key check (contract §6.2)."""
+"""The bearer credential of a request, and the OS security key check (agno/os/auth.py:
+get_authentication_dependency and agno/os/middleware/jwt.py: JWTMiddleware)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import hmac
 
 from starlette.types import Scope
 
+from ..middleware.context import header_value
+
 
 def authorization_header(scope: Scope) -> str | None:
     """The first Authorization header, decoded as Starlette decodes headers (latin-1)."""
-    for name, value in scope.get("headers", ()):
-        if name.lower() == b"authorization":
-            return value.decode("latin-1")
-    return None
+    value = header_value(scope, b"authorization")
+    return value.decode("latin-1") if value is not None else None
 
 
 def bearer_token(header: str | None) -> str | None:

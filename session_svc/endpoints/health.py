@@ -1,9 +1,9 @@
-"""Liveness, AgentOS's health answer, and readiness (issue 2, item 2; contract §7)."""
+"""Liveness (/healthz), AgentOS's landing and health answers (agno/os/routers/health.py: get_health_router),
+and readiness (/readyz)."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,12 +24,6 @@ async def root(request: Request) -> Response:
 async def healthz(request: Request) -> Response:
     """Liveness: the process answers. Never touches a database."""
     return Response(_HEALTHZ, media_type="application/json")
-
-
-def instantiated_at_iso(moment: datetime.datetime) -> str:
-    """pydantic's datetime format: ISO-8601 UTC with `Z`, microseconds kept when non-zero."""
-    text = moment.astimezone(datetime.UTC).replace(tzinfo=None).isoformat()
-    return text + "Z"
 
 
 async def health(request: Request) -> Response:

@@ -95,6 +95,8 @@ def sane_request_id(raw: bytes | None) -> str | None:
 
 
 def header_value(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of header `name` (lower-case bytes). No `.lower()` per header: the ASGI
+    spec has servers lower-case header names, and hypercorn, uvicorn and httpx's test transport do."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return value

@@ -1,6 +1,7 @@
 """Pure renderers: a stored session row -> the exact JSON body agno AgentOS 3.1.10 returns.
 
-Public API (no I/O, no agno import; the input row is never mutated):
+Public API (no I/O, no agno import; the input row is never mutated). The bodies are encoded by
+jsonenc.dumps, the production encoder, in the handlers and in tests/test_render.py alike:
 
     detect_session_type(row) -> str
         `db/utils.py::detect_session_type`: stored type, else agent_id/team_id/workflow_id, else agent.
@@ -17,8 +18,6 @@ Public API (no I/O, no agno import; the input row is never mutated):
     single_run(row, run_id) -> dict
         GET /sessions/{id}/runs/{run_id} body, nulls kept. Raises RunLookupError(detail) with
         AgentOS's exact 404 text when the session has no runs or the run is not in it.
-    dumps(obj) -> bytes
-        Compact UTF-8 JSON as FastAPI/pydantic writes it (orjson; ints beyond 64 bits supported).
 
 `row` is the db layer's dict: session_id, session_type, agent_id, team_id, workflow_id, user_id,
 session_data, agent_data, team_data, workflow_data, metadata, summary (decoded JSON, NULL -> None),
@@ -44,13 +43,12 @@ Deliberate fixes (marked FIX in the code; AgentOS answers 500 or random values t
 from __future__ import annotations
 
 from .runs import RunLookupError, iter_run_previews, iter_session_runs, run_previews, session_runs, single_run
-from .sessions import dumps, list_item, session_detail
+from .sessions import list_item, session_detail
 from .values import detect_session_type
 
 __all__ = [
     "RunLookupError",
     "detect_session_type",
-    "dumps",
     "iter_run_previews",
     "iter_session_runs",
     "list_item",

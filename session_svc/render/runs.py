@@ -212,7 +212,8 @@ def _status_matches(status: Any, wanted: frozenset) -> bool:
 
 
 def _classified_runs(row: dict, session_type: str | None, created_after: Any, created_before: Any):
-    """Yield (kind, run) for §2.4 steps 4-5 (window, then classification)."""
+    """Yield (kind, run) as agno/os/routers/session/session.py: get_session_runs filters them
+    (created_at window, then classification)."""
     session_type = session_type or detect_session_type(row)
     for run in row.get("runs") or ():
         if not isinstance(run, dict) or not _in_window(run.get("created_at"), created_after, created_before):

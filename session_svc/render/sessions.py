@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import orjson
-
 from .messages import chat_history
 from .names import detail_session_name, list_session_name, workflow_detail_session_name
 from .values import (
@@ -181,28 +179,3 @@ def session_detail(row: dict, session_type: str | None = None, keep_nulls: bool 
     builder = _DETAIL_BUILDERS.get(session_type or detect_session_type(row), _agent_detail)
     fields = builder(row)
     return fields if keep_nulls else drop_none(fields)
-
-
-# --- JSON ---------------------------------------------------------------------------------------
-
-_INT_MIN = -(2**63)
-_INT_MAX = 2**64 - 1
-
-
-def _fragment_big_ints(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _fragment_big_ints(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fragment_big_ints(item) for item in value]
-    if type(value) is int and not _INT_MIN <= value <= _INT_MAX:
-        return orjson.Fragment(str(value).encode())
-    return value
-
-
-def dumps(obj: Any) -> bytes:
-    """orjson.dumps; orjson refuses ints beyond 64 bits, which pydantic writes as plain digits, so on
-    that TypeError those ints are spliced in as raw fragments (rare path)."""
-    try:
-        return orjson.dumps(obj)
-    except TypeError:
-        return orjson.dumps(_fragment_big_ints(obj))

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from time import gmtime as _gmtime
 from typing import Any
 
+from ..validation.lax import LAX_FALSE_WORDS, LAX_TRUE_WORDS
+
 _UTC = UTC
 _YEAR_10000 = 253402300800  # gmtime fast path bound (isoformat needs 4-digit years)
 _ISO_SECONDS = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format
 _INT_TEXT = re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*\Z")
 _FLOAT_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*\Z")
-_TRUE_TEXT = frozenset(("1", "on", "t", "true", "y", "yes"))
-_FALSE_TEXT = frozenset(("0", "off", "f", "false", "n", "no"))
 
 
 def drop_none(fields: dict) -> dict:
@@ -117,9 +117,9 @@ def as_bool(value: Any, default: bool) -> Any:
         return bool(value)
     if isinstance(value, str):
         low = value.lower()
-        if low in _TRUE_TEXT:
+        if low in LAX_TRUE_WORDS:
             return True
-        if low in _FALSE_TEXT:
+        if low in LAX_FALSE_WORDS:
             return False
     return default
 

@@ -173,17 +173,19 @@ def int_parser(ge: int | None = None, le: int | None = None) -> Callable[[str], 
     return parse
 
 
-_TRUE = frozenset({"1", "t", "y", "yes", "on", "true"})
-_FALSE = frozenset({"0", "f", "n", "no", "off", "false"})
+# pydantic-core's words for a lax bool (src/input/shared.rs: str_as_bool); render/values.py's
+# as_bool reads stored values with the same list.
+LAX_TRUE_WORDS = frozenset({"1", "t", "y", "yes", "on", "true"})
+LAX_FALSE_WORDS = frozenset({"0", "f", "n", "no", "off", "false"})
 
 
 def parse_bool(raw: str) -> bool:
     # pydantic: exact words, ASCII case-insensitive, no trimming.
     if raw.isascii():
         word = raw.lower()
-        if word in _TRUE:
+        if word in LAX_TRUE_WORDS:
             return True
-        if word in _FALSE:
+        if word in LAX_FALSE_WORDS:
             return False
     raise Invalid(
         {"type": "bool_parsing", "msg": "Input should be a valid boolean, unable to interpret input", "input": raw}

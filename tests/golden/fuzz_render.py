@@ -32,6 +32,7 @@ logging.disable(logging.CRITICAL)
 import make_render_goldens as golden  # noqa: E402  (found through the sys.path entries above)
 
 from session_svc import render  # noqa: E402
+from session_svc.jsonenc import dumps  # noqa: E402
 
 KEYS = [
     "id", "created_at", "content", "role", "from_history", "input", "agent_id", "team_id", "parent_run_id",
@@ -98,7 +99,7 @@ def _arguments(fn: str, row: dict, rng: random.Random) -> dict:
 
 def _ours(fn: str, row: dict, kwargs: dict):
     try:
-        return render.dumps(getattr(render, fn)(row, **kwargs))
+        return dumps(getattr(render, fn)(row, **kwargs))
     except render.RunLookupError as exc:
         return {"not_found": exc.detail}
 
