@@ -3,8 +3,9 @@
 -- order: run_index, created_at, run_id; NULL run_index last, as text: session_svc/db/sessions.py
 -- decodes it where the caller renders, off the event loop for a big session, and for /runs one
 -- run at a time) and `legacy_runs` (the agno 2.x `runs` column
--- where the table still has one, else NULL; merged in Python as agno does, contract §5.3).
--- The optional user filter is a scoped read (contract §6.5); a primary-key lookup plans the same
+-- where the table still has one, else NULL; merged in Python as agno/db/utils.py:
+-- merge_runs_table_with_legacy_blob does).
+-- The optional user filter is a scoped read (agno/os/middleware/user_scope.py: get_scoped_user_id); a primary-key lookup plans the same
 -- either way, so one statement serves both.
 SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id, s.user_id,
        s.session_data, s.agent_data, s.team_data, s.workflow_data, s.metadata, s.summary,

@@ -1,7 +1,7 @@
 -- insert_session: create a session and its preset runs atomically, in one statement.
 -- Returns the inserted row (14 columns) or no row when the session_id is taken: the route then
 -- answers 409, so exactly one of many concurrent creates of one id wins and nothing is overwritten.
--- Columns follow agno's upsert (contract §5.5): the component id/data of the session's own type,
+-- Columns follow agno's upsert (agno/db/postgres/postgres.py: upsert_session): the component id/data of the session's own type,
 -- JSON null (not SQL NULL) for absent jsonb values, updated_at = created_at.
 -- Preset runs (an extension beyond AgentOS) are stored in agno_runs in list order, with the
 -- denormalised columns agno's build_single_run_row derives from each run dict.

@@ -1,6 +1,6 @@
 -- load_table_facts: the sessions table's columns and which optional side tables exist, read once per
--- database at start-up: a legacy agno 2.x `runs` column is merged into reads (contract §5.3), and
--- delete also clears agno's transcripts and compactions where those tables exist (contract §5.6).
+-- database at start-up: a legacy agno 2.x `runs` column is merged into reads (agno/db/utils.py: merge_runs_table_with_legacy_blob), and
+-- delete also clears agno's transcripts and compactions where those tables exist (agno/db/postgres/postgres.py: delete_sessions).
 SELECT
   EXISTS (SELECT 1 FROM information_schema.columns
            WHERE table_schema = %(schema)s AND table_name = %(session_table)s AND column_name = 'runs')

@@ -5,7 +5,7 @@
 --   %(session_data_patch)s  jsonb object holding only the given session_name / session_state keys
 --                           (NULL when neither is given), merged into the stored object;
 --   %(set_metadata)s / %(metadata)s, %(set_summary)s / %(summary)s  replace when set;
---   %(owner)s               the scoped caller's id, forced as owner (contract §6.5), else NULL.
+--   %(owner)s               the scoped caller's id, forced as owner (session.py: update_session), else NULL.
 -- updated_at is bumped even for an empty PATCH, as AgentOS does.
 UPDATE {sessions} AS s
    SET session_data = CASE

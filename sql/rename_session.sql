@@ -1,4 +1,4 @@
--- rename_session: POST /sessions/{id}/rename as one UPDATE ... RETURNING (contract §5.7).
+-- rename_session: POST /sessions/{id}/rename as one UPDATE ... RETURNING (agno/db/postgres/postgres.py: rename_session).
 -- Returns the row with its runs (as get_session.sql), or no row when missing, of another type (when
 -- `type` is given) or not the caller's. updated_at is left alone, as AgentOS does.
 -- Deliberate fix: AgentOS's jsonb_set fails on JSON `null` session_data (500) and silently stores

@@ -1,4 +1,4 @@
-"""The /sessions routes end to end: our app on a real PostgreSQL (contract §2).
+"""The /sessions routes end to end: our app on a real PostgreSQL (agno/os/routers/session/session.py).
 
 Expected bodies are the contract's captured AgentOS answers, with our own ids and times; the
 side-by-side comparison with a live AgentOS is tests/contract/.

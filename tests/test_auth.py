@@ -1,4 +1,4 @@
-"""Auth end to end (contract §6, issue 8): real tokens minted here against the real app and
+"""Auth end to end (docs/contract.md, User scoping; agno/os/middleware/jwt.py): real tokens minted here against the real app and
 PostgreSQL, every /sessions route against every outcome, in each auth mode.
 
 Expected strings are AgentOS 3.1.10's (os/middleware/jwt.py, os/auth.py, os/service_accounts.py);

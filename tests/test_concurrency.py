@@ -1,4 +1,4 @@
-"""Concurrency (issue 9, item 3): a real hypercorn with TWO worker processes on one PostgreSQL.
+"""Concurrency: a real hypercorn with TWO worker processes on one PostgreSQL.
 
 Every scenario races requests that AgentOS 3.1.10 gets wrong (it reads a session, edits it in
 Python and upserts the whole row back, so one of two acknowledged PATCHes is lost, a PATCH can

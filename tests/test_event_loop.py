@@ -1,4 +1,4 @@
-"""Event-loop health (issue 9, item 4): a slow read never stalls the worker's other requests.
+"""Event-loop health: a slow read never stalls the worker's other requests.
 
 One real worker (AGNO_WORKERS=1). A session with 2,000 runs (seeded in SQL) is read again and again
 through /runs, /run-previews and the detail route; meanwhile /healthz on the same worker is probed.

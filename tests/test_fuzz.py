@@ -1,4 +1,4 @@
-"""Schemathesis (issue 9, item 1) against a real server: our own /openapi.json and AgentOS 3.1.10's
+"""Schemathesis against a real server: our own /openapi.json and AgentOS 3.1.10's
 /sessions document (tests/fixtures/agentos-sessions-openapi.json).
 
 All four phases (examples, coverage, fuzzing, stateful with create -> read/patch/rename/runs/delete

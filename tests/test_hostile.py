@@ -1,4 +1,4 @@
-"""Hostile input (issue 9, item 2): every case of tests/support/hostile_cases.py, byte for byte.
+"""Hostile input: every case of tests/support/hostile_cases.py, byte for byte.
 
 Each case is sent to our app in-process (raw ASGI scope: the exact path, query and body bytes) on a
 database freshly reset to the seed rows, and held to AgentOS 3.1.10's recorded answer where AgentOS
@@ -31,7 +31,7 @@ from session_svc.settings import DatabaseConfig, load_settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "agentos-hostile-answers.json"
 AGENTOS = json.loads(FIXTURE.read_text())["answers"]
-# What agno strips from stored strings (contract §5.5): none of it may be stored.
+# What agno strips from stored strings (agno/utils/string.py: sanitize_postgres_strings): none of it may be stored.
 STRIPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ISO = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"')
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")

@@ -1,4 +1,4 @@
-"""User isolation (contract §6.4/§6.5): two users' sessions through every route.
+"""User isolation (agno/os/middleware/user_scope.py: get_scoped_user_id): two users' sessions through every route.
 
 With AGNO_USER_ISOLATION=true neither alice nor bob can read, list, count, rename, patch, delete or
 bulk-delete the other's sessions, whatever `user_id` they put in the query or body; admins see
@@ -241,7 +241,7 @@ def test_isolation_off_jwt_users_are_unscoped_but_own_what_they_create(db, pg_ds
         assert ids(client.get("/sessions", headers=alice)) == ["a1", "a2", "b1", "b2"]
         assert ids(client.get("/sessions?user_id=bob", headers=alice)) == ["b1", "b2"]
         assert client.get("/sessions/b1", headers=alice).status_code == 200
-        # AgentOS takes the owner from the token for any authenticated caller (contract §2.2 step 3).
+        # AgentOS takes the owner from the token for any authenticated caller (session.py: create_session).
         assert (
             client.post("/sessions", json={"session_id": "n1", "user_id": "bob"}, headers=alice).json()["user_id"]
             == "alice"

@@ -1,4 +1,4 @@
-"""The operational layers in-process (issue 4): request id, JSON logs, client IP, recovery, CORS,
+"""The operational layers in-process: request id, JSON logs, client IP, recovery, CORS,
 body limit, deadline, metrics, OpenAPI, database faults and PgBouncer mode.
 
 Layers are tested alone on tiny ASGI apps where that is sharper, and through the real app (on the

@@ -1,4 +1,4 @@
-"""Issue 4 against a real `session-svc serve` (hypercorn, in-process worker) and real PostgreSQL.
+"""Operations (readiness, shutdown, outages) against a real `session-svc serve` (hypercorn, in-process worker) and real PostgreSQL.
 
 * the fault test runs its own embedded PostgreSQL in a temporary folder and stops and restarts it
   (pg_ctl) while the service runs: a database down at start-up and one lost at run time both

@@ -30,7 +30,7 @@ RUNS_INDEXES = (
 )  # fmt: skip
 VERSIONS_INDEXES = (("created_at",),)
 
-# Opt-in (issue 7): one user's sessions by recency, and the component filters with the default
+# Opt-in (`--extra-indexes`): one user's sessions by recency, and the component filters with the default
 # order. Named as agno names composite indexes. agno sorts `sort_by=updated_at` by
 # coalesce(updated_at, created_at), so that index holds the expression: an index-ordered top-N
 # instead of sorting all of a user's rows on every page.

@@ -23,8 +23,9 @@ AGENTOS_DEFAULT_ORIGINS = (
 
 
 def cors_allowed_origins(configured: Iterable[str]) -> list[str]:
-    """AgentOS's list (contract §7): CORS_ORIGIN_LIST entries, then its defaults, without "*"
-    (credentials are allowed, so a wildcard would be unsafe) and without duplicates."""
+    """AgentOS's list (agno/os/settings.py: AgnoAPISettings.set_cors_origin_list): CORS_ORIGIN_LIST
+    entries, then its defaults, without "*" (credentials are allowed, so a wildcard would be unsafe)
+    and without duplicates."""
     return list(dict.fromkeys(o for o in (*configured, *AGENTOS_DEFAULT_ORIGINS) if o != "*"))
 
 

@@ -1,4 +1,4 @@
-"""Running the app under hypercorn with the shutdown sequence issue 4 asks for, for one worker
+"""Running the app under hypercorn with a graceful shutdown sequence, for one worker
 (in this process) and for several (spawned processes sharing the listening sockets).
 
 On SIGTERM (or SIGINT), in every worker:

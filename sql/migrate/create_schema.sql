@@ -1,2 +1,2 @@
--- migrate/create_schema: agno's first DDL step (contract §5.2).
+-- migrate/create_schema: agno's first DDL step (agno/db/postgres/postgres.py: _create_table).
 CREATE SCHEMA IF NOT EXISTS {schema}

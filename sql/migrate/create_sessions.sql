@@ -1,4 +1,4 @@
--- migrate/create_sessions: agno 3.1.10's sessions table, column for column (contract §5.2).
+-- migrate/create_sessions: agno 3.1.10's sessions table, column for column (agno/db/postgres/schemas.py: SESSION_TABLE_SCHEMA).
 CREATE TABLE IF NOT EXISTS {sessions} (
     session_id VARCHAR NOT NULL,
     session_type VARCHAR NOT NULL,

@@ -1,4 +1,4 @@
-"""Summaries of bench runs: aggregation, ratios against AgentOS, the targets of issue 7, markdown.
+"""Summaries of bench runs: aggregation, ratios against AgentOS, the performance targets, markdown.
 
 Pure functions over plain dicts (one dict per wrk run), so tests/test_bench_tools.py can check them
 without servers.
@@ -15,7 +15,7 @@ OURS_1W = "ours-1w"
 # The same service with AGNO_SERVER=uvicorn (the documented faster option), default workers.
 OURS_UVICORN = "ours-uvicorn"
 CEILING = "ceiling"
-# issue 7: "if a faster server is offered as an option, detail >= 12x with it"
+# target: "if a faster server is offered as an option, detail >= 12x with it"
 OPTION_DETAIL_TARGET = 12.0
 READ_WORKLOADS = (
     "detail",
@@ -26,7 +26,7 @@ READ_WORKLOADS = (
     "one_run",
     "detail_c1",
 )
-# issue 7 targets at 16 connections: workload -> minimum ours/AgentOS req/s ratio
+# targets at 16 connections: workload -> minimum ours/AgentOS req/s ratio
 RATIO_TARGETS = {"detail": 8.0, "runs": 8.0, "list": 10.0}
 
 

@@ -356,7 +356,7 @@ def overload(bench: Bench, server: servers.Server, paths: list[str], seconds: in
     }
 
 
-# -- server comparison (issue 7 item 3) ------------------------------------------------------------
+# -- server comparison ------------------------------------------------------------
 
 
 VARIANTS = [
@@ -572,7 +572,7 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
         "## Ours / AgentOS",
         "",
         table,
-        "## Targets (issue 7)",
+        "## Targets",
         "",
         report.targets_table(report.targets(agg, rows)),
         "## Every server and workload",

@@ -195,7 +195,7 @@ def list_cases() -> list[Case]:
         )
     )
     add(_get("list-combo-user2-limit1-page2", f"/sessions?db_id={MAIN}&user_id=user-2&limit=1&page=2&sort_order=asc"))
-    # database and table selection (contract §1.3)
+    # database and table selection (agno/os/utils.py: get_db)
     add(_get("list-table-sessions", f"/sessions?db_id={MAIN}&table=agno_sessions"))
     add(_get("list-table-memories-selects-db", f"/sessions?db_id={OTHER}&table=agno_memories"))
     add(_get("list-table-unknown", f"/sessions?db_id={MAIN}&table=nope"))
@@ -787,7 +787,7 @@ def create_cases() -> list[Case]:
             normalise=(CLONE, NOW, NEW_UUID),
         )
     )
-    # extension beyond AgentOS (issue 2 item 4): preset runs and summary
+    # extension beyond AgentOS: preset runs and summary
     add(
         Case(
             "create-preset-runs-summary",

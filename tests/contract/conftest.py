@@ -31,7 +31,7 @@ def build_agentos(seeded):
     from agno.os import AgentOS
 
     # Every database is registered under its explicit id through the agents/teams/workflows holding
-    # it; db= names db-main too (contract §1.3). No security key: auth is out of this suite's scope.
+    # it; db= names db-main too (agno/os/utils.py: get_db). No security key: auth is out of this suite's scope.
     agent_os = AgentOS(
         agents=seeded.agents,
         teams=seeded.teams,

@@ -2,7 +2,7 @@
 
 The read differences are declared once, in session_svc/compare/rules.py (the live comparator's
 table): their entries here take their texts from there, and every GET case that names one also
-checks that the live comparator accepts the pair of answers. Every entry is a deliberate fix from issue 2 item 7 (or the default-database routing and the create
+checks that the live comparator accepts the pair of answers. Every entry is a deliberate fix listed in docs/contract.md, Declared differences (or the default-database routing and the create
 extension of items 5 and 4). A case that names an entry must show *both* sides: what AgentOS does
 (asserted, so a future agno that changes behaviour is noticed) and what we do instead. Any difference
 not listed here fails the suite.
@@ -29,7 +29,7 @@ Check = Callable[[Harness, Case, Exchange, Exchange], None]
 @dataclass(frozen=True)
 class Declared:
     key: str
-    fix: str  # what issue 2 asks for
+    fix: str  # what we answer instead, and why
     agentos: str  # what AgentOS 3.1.10 does
     ours: str  # what we do
     check_agentos: Check
@@ -444,7 +444,7 @@ DECLARED: dict[str, Declared] = {
         ),
         Declared(
             "create-preset-conflict",
-            "(extension) preset runs whose run_id is taken are refused whole (issue 2 item 4: one transaction)",
+            "(extension) preset runs whose run_id is taken are refused whole (one transaction)",
             "201: the runs key is ignored",
             "409, nothing stored",
             _agentos_created_ignoring_runs,
@@ -460,7 +460,7 @@ DECLARED: dict[str, Declared] = {
         ),
         Declared(
             "create-preset-data",
-            "POST /sessions also accepts runs and summary (extension, issue 2 item 4)",
+            "POST /sessions also accepts runs and summary (extension)",
             "ignores both keys",
             "stores them: chat_history and session_summary in the answer, runs in agno_runs",
             _agentos_ignores_preset,

@@ -395,7 +395,7 @@ def _upsert_sessions(dbs: dict[str, Any]) -> None:
             created_at=BASE_EPOCH,
         )
     )
-    # Runs attached to upserted sessions, to exercise run classification and the sdk label (§4.6).
+    # Runs attached to upserted sessions, to exercise run classification and the sdk label (agno/os/schema.py: _agent_metadata).
     for index, run in enumerate(
         [
             {

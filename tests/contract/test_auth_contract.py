@@ -1,4 +1,4 @@
-"""Contract, auth (issue 8): agno 3.1.10's AgentOS with authorization and user isolation on, and our
+"""Contract, auth: agno 3.1.10's AgentOS with authorization and user isolation on, and our
 service configured the same way, on one database; the same tokens sent to both.
 
 Each configuration boots a fresh pair of servers (their own event loop, the harness's in-process

@@ -39,7 +39,7 @@ def sessions_document(document: dict[str, Any]) -> dict[str, Any]:
     paths = {
         path: item for path, item in document["paths"].items() if path == "/sessions" or path.startswith("/sessions/")
     }
-    paths = {path: item for path, item in paths.items() if "/media/" not in path}  # another router (contract §2)
+    paths = {path: item for path, item in paths.items() if "/media/" not in path}  # another router
     schemas = document.get("components", {}).get("schemas", {})
     wanted: set[str] = set()
     pending = _refs(paths)

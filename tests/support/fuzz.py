@@ -2,7 +2,7 @@
 
 Both documents get OpenAPI links added here (neither publishes any) so the stateful phase can chain
 create -> read / patch / rename / runs / run-previews / one run / delete on the session it created.
-The run is Schemathesis's CLI (`st run`), all four phases, with the checks issue 9 names.
+The run is Schemathesis's CLI (`st run`), all four phases, with the checks listed below.
 
 CI: tests/test_fuzz.py (fixed seed, a few examples per operation). Long run (`just fuzz`):
 
@@ -47,7 +47,7 @@ def prepared(document: dict[str, Any]) -> dict[str, Any]:
     routes that take its id, and without `delete_media`.
 
     `delete_media=true` answers 503 "Media storage is not configured on AgentOS", exactly as AgentOS
-    does without media storage (contract §2.7): the one deliberate 5xx, asserted by
+    does without media storage (session.py: delete_session): the one deliberate 5xx, asserted by
     tests/test_api_sessions.py. Left in, every fuzz run would flag it as a server error.
     """
     linked = copy.deepcopy(document)

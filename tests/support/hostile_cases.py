@@ -129,11 +129,11 @@ _WHY_DEPTH = (
     "values nested deeper than 200 containers are refused with FastAPI's body-parse 400: orjson (254 "
     "levels) must be able to write any stored value back out inside a response"
 )
-_WHY_EXTENSION = "create's `runs` and `summary` are this service's extension (issue 2 item 4); AgentOS ignores them"
+_WHY_EXTENSION = "create's `runs` and `summary` are this service's extension; AgentOS ignores them"
 _NUL_MATCHES_NOTHING = (
     "a filter or id holding NUL can match nothing stored: empty result / nothing deleted (AgentOS: 500)"
 )
-_WHY_SORT = "sort_by accepts only the 14 session columns (deliberate fix, contract §8): unknown -> default order"
+_WHY_SORT = "sort_by accepts only the 14 session columns (deliberate fix, docs/contract.md): unknown -> default order"
 
 
 # -- the cases ------------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ CASES: tuple[Case, ...] = (
         "GET",
         "/sessions?page=-1",
         ours=422,
-        why="page must be >= 1 (deliberate fix of page=0, contract §8): the error names ge=1",
+        why="page must be >= 1 (deliberate fix of page=0, docs/contract.md): the error names ge=1",
         compare_body=False,
     ),
     Case("query-limit-zero", "GET", "/sessions?limit=0"),
