@@ -14,22 +14,12 @@ from typing import Any
 
 from starlette.routing import Route
 
+from . import validation as v
 from .endpoints import docs
 from .endpoints import health as h
 from .endpoints import sessions as s
 from .metrics import metrics_endpoint
-from .validation import (
-    CREATE_SESSION,
-    DELETE_SESSION,
-    DELETE_SESSIONS,
-    GET_RUN,
-    GET_RUNS,
-    GET_SESSION,
-    LIST_SESSIONS,
-    RENAME_SESSION,
-    UPDATE_SESSION,
-    RouteSpec,
-)
+from .validation import RouteSpec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +60,7 @@ ROUTES: tuple[ApiRoute, ...] = (
         "GET",
         s.list_sessions,
         "get_sessions",
-        LIST_SESSIONS,
+        v.LIST_SESSIONS,
         extensions={"cursor": _CURSOR},
         tag=_SESSIONS,
     ),
@@ -79,7 +69,7 @@ ROUTES: tuple[ApiRoute, ...] = (
         "POST",
         s.create_session,
         "create_session",
-        CREATE_SESSION,
+        v.CREATE_SESSION,
         status=201,
         body_component="CreateSessionRequest",
         errors={409: "A session with the supplied session_id already exists"},
@@ -90,28 +80,28 @@ ROUTES: tuple[ApiRoute, ...] = (
         "DELETE",
         s.delete_sessions,
         "delete_sessions",
-        DELETE_SESSIONS,
+        v.DELETE_SESSIONS,
         status=204,
         body_component="DeleteSessionRequest",
         tag=_SESSIONS,
     ),
-    ApiRoute(_ID, "GET", s.get_session, "get_session_by_id", GET_SESSION, tag=_SESSIONS),
+    ApiRoute(_ID, "GET", s.get_session, "get_session_by_id", v.GET_SESSION, tag=_SESSIONS),
     ApiRoute(
         _ID,
         "PATCH",
         s.update_session,
         "update_session",
-        UPDATE_SESSION,
+        v.UPDATE_SESSION,
         body_component="UpdateSessionRequest",
         tag=_SESSIONS,
     ),
-    ApiRoute(_ID, "DELETE", s.delete_session, "delete_session", DELETE_SESSION, status=204, tag=_SESSIONS),
+    ApiRoute(_ID, "DELETE", s.delete_session, "delete_session", v.DELETE_SESSION, status=204, tag=_SESSIONS),
     ApiRoute(
         _ID + "/rename",
         "POST",
         s.rename_session,
         "rename_session",
-        RENAME_SESSION,
+        v.RENAME_SESSION,
         body_component="Body_rename_session",
         tag=_SESSIONS,
     ),
@@ -120,7 +110,7 @@ ROUTES: tuple[ApiRoute, ...] = (
         "GET",
         s.get_session_runs,
         "get_session_runs",
-        GET_RUNS,
+        v.GET_RUNS,
         array_body=True,
         extensions=_RUN_PAGE_PARAMETERS,
         tag=_SESSIONS,
@@ -130,12 +120,12 @@ ROUTES: tuple[ApiRoute, ...] = (
         "GET",
         s.get_session_run_previews,
         "get_session_run_previews",
-        GET_RUNS,
+        v.GET_RUNS,
         array_body=True,
         extensions=_RUN_PAGE_PARAMETERS,
         tag=_SESSIONS,
     ),
-    ApiRoute(_ID + "/runs/{run_id}", "GET", s.get_session_run, "get_session_run", GET_RUN, tag=_SESSIONS),
+    ApiRoute(_ID + "/runs/{run_id}", "GET", s.get_session_run, "get_session_run", v.GET_RUN, tag=_SESSIONS),
     ApiRoute("/", "GET", h.root, "root"),
     ApiRoute("/health", "GET", h.health, "health", tag="Health", operation_id="health_check"),
     ApiRoute("/healthz", "GET", h.healthz, "healthz"),

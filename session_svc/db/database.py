@@ -40,6 +40,10 @@ AGNO_OTHER_TABLES = (
     "agno_learnings",
 )
 
+# agno's tables keyed by session that a delete clears too, where they exist (load_table_facts.sql):
+# (table name without `agno_`, its session id column).
+_SIDE_TABLES = (("transcripts", "agno_session_id"), ("compactions", "session_id"))
+
 # jsonb decodes with msgspec: it keeps the key order PostgreSQL stores and integers wider than
 # 64 bits exactly (orjson would turn them into floats).
 _json_decode = msgspec.json.Decoder().decode
@@ -252,22 +256,16 @@ class Database:
         return stmt
 
     def _side_deletes(self) -> sql.Composable:
-        has_transcripts, has_compactions = getattr(self, "_side_tables", (False, False))
-        parts: list[sql.Composable] = []
-        if has_transcripts:
-            parts.append(
-                sql.SQL(
-                    ", deleted_transcripts AS (DELETE FROM {t} WHERE agno_session_id IN "
-                    "(SELECT session_id FROM deleted) RETURNING 1)"
-                ).format(t=sql.Identifier(self.schema, "agno_transcripts"))
-            )
-        if has_compactions:
-            parts.append(
-                sql.SQL(
-                    ", deleted_compactions AS (DELETE FROM {t} WHERE session_id IN "
-                    "(SELECT session_id FROM deleted) RETURNING 1)"
-                ).format(t=sql.Identifier(self.schema, "agno_compactions"))
-            )
+        """The CTEs that clear agno's side tables of the deleted sessions, for those that exist."""
+        present = getattr(self, "_side_tables", (False, False))
+        parts: list[sql.Composable] = [
+            sql.SQL(
+                ", deleted_{name} AS (DELETE FROM {table} WHERE {column} IN "
+                "(SELECT session_id FROM deleted) RETURNING 1)"
+            ).format(name=sql.SQL(name), table=sql.Identifier(self.schema, f"agno_{name}"), column=sql.SQL(column))
+            for (name, column), exists in zip(_SIDE_TABLES, present, strict=True)
+            if exists
+        ]
         return sql.Composed(parts) if parts else sql.SQL("")
 
     async def has_table(self, table: str) -> bool:

@@ -54,16 +54,19 @@ class DatabaseHealth:
         if self._closed:
             return
         if kind == "unavailable" and not self.down:
-            self.down = True
-            self.down_since = time.monotonic()
-            logger.error(
-                "db_id=%s is unavailable; probing every %.0f s",
-                self.db_id,
-                PROBE_INTERVAL,
-                extra={"fields": {"db_id": self.db_id}},
-            )
+            self._mark_down()
         if kind in ("unavailable", "pool_timeout"):
             self._ensure_probe()
+
+    def _mark_down(self) -> None:
+        self.down = True
+        self.down_since = time.monotonic()
+        logger.error(
+            "db_id=%s is unavailable; probing every %.0f s",
+            self.db_id,
+            PROBE_INTERVAL,
+            extra={"fields": {"db_id": self.db_id}},
+        )
 
     def start(self) -> None:
         """Check once at start-up, so a database that is down from the start fails fast too."""
@@ -104,14 +107,7 @@ class DatabaseHealth:
                     self.down_since = None
                 return
             if not self.down:
-                self.down = True
-                self.down_since = time.monotonic()
-                logger.error(
-                    "db_id=%s is unavailable; probing every %.0f s",
-                    self.db_id,
-                    PROBE_INTERVAL,
-                    extra={"fields": {"db_id": self.db_id}},
-                )
+                self._mark_down()
             await asyncio.sleep(PROBE_INTERVAL)
 
     async def probe(self) -> bool:

@@ -32,6 +32,7 @@ from ..validation import (
     LIST_SESSIONS,
     RENAME_SESSION,
     UPDATE_SESSION,
+    RouteSpec,
     validate,
 )
 from ..writes import clean_text, has_nul
@@ -111,6 +112,15 @@ def _scoped_user(request: Request, query_user_id: str | None) -> str | None:
         raise HTTPError(403, "Authenticated request is missing a user identity")
     scope_user = getattr(request.state, "scoped_user_id", None)
     return scope_user if scope_user is not None else query_user_id
+
+
+async def _one_session(request: Request, spec: RouteSpec) -> tuple[str, Any, Any, Database, str | None]:
+    """(session_id, query, body, database, scoped user) of a route on /sessions/{session_id}: the
+    validation, database and scope steps every such handler starts with, in AgentOS's order."""
+    session_id = request.path_params["session_id"]
+    q, body = await validate(request, spec)
+    db = await _database(request, q.db_id, q.table)
+    return session_id, q, body, db, _scoped_user(request, q.user_id)
 
 
 # -- GET /sessions ---------------------------------------------------------------------------------
@@ -216,10 +226,7 @@ async def create_session(request: Request) -> Response:
 
 
 async def get_session(request: Request) -> Response:
-    session_id = request.path_params["session_id"]
-    q, _ = await validate(request, GET_SESSION)
-    db = await _database(request, q.db_id, q.table)
-    user_id = _scoped_user(request, q.user_id)
+    session_id, q, _, db, user_id = await _one_session(request, GET_SESSION)
     row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
     if row is None:
         if q.session_type is None:
@@ -306,11 +313,8 @@ async def _runs_session(request: Request, q: Any, session_id: str, previews: boo
 
 
 async def get_session_run(request: Request) -> Response:
-    session_id = request.path_params["session_id"]
     run_id = request.path_params["run_id"]
-    q, _ = await validate(request, GET_RUN)
-    db = await _database(request, q.db_id, q.table)
-    user_id = _scoped_user(request, q.user_id)
+    session_id, q, _, db, user_id = await _one_session(request, GET_RUN)
     row = None
     if has_nul(session_id, user_id):
         pass
@@ -331,14 +335,8 @@ async def get_session_run(request: Request) -> Response:
 
 
 async def delete_session(request: Request) -> Response:
-    session_id = request.path_params["session_id"]
     q, _ = await validate(request, DELETE_SESSION)
-    db = await _database(request, q.db_id, q.table)
-    user_id = _scoped_user(request, q.user_id)
-    if q.delete_media:
-        raise HTTPError(503, "Media storage is not configured on AgentOS")
-    if not has_nul(session_id, user_id):
-        await queries.delete_sessions(db, [session_id], user_id)
+    await _delete(request, q, [request.path_params["session_id"]])
     return _no_content()
 
 
@@ -346,26 +344,28 @@ async def delete_sessions(request: Request) -> Response:
     q, body = await validate(request, DELETE_SESSIONS)
     if len(body.session_ids) != len(body.session_types):
         raise HTTPError(400, "Session IDs and session types must have the same length")
+    await _delete(request, q, body.session_ids)
+    return _no_content()
+
+
+async def _delete(request: Request, q: Any, session_ids: list[str]) -> None:
+    """Both deletes, after their own checks: database, scope, the media 503, then one statement."""
     db = await _database(request, q.db_id, q.table)
     user_id = _scoped_user(request, q.user_id)
     if q.delete_media:
         raise HTTPError(503, "Media storage is not configured on AgentOS")
     if not has_nul(user_id):
         # Ids holding NUL cannot exist in PostgreSQL; dropping them keeps the statement valid.
-        ids = [session_id for session_id in body.session_ids if not has_nul(session_id)]
+        ids = [session_id for session_id in session_ids if not has_nul(session_id)]
         if ids:
             await queries.delete_sessions(db, ids, user_id)
-    return _no_content()
 
 
 # -- POST /sessions/{session_id}/rename ------------------------------------------------------------
 
 
 async def rename_session(request: Request) -> Response:
-    session_id = request.path_params["session_id"]
-    q, body = await validate(request, RENAME_SESSION)
-    db = await _database(request, q.db_id, q.table)
-    user_id = _scoped_user(request, q.user_id)
+    session_id, q, body, db, user_id = await _one_session(request, RENAME_SESSION)
     row = None
     if not has_nul(session_id, user_id):
         row = await queries.rename_session(db, session_id, clean_text(body.session_name), q.session_type, user_id)
@@ -378,10 +378,7 @@ async def rename_session(request: Request) -> Response:
 
 
 async def update_session(request: Request) -> Response:
-    session_id = request.path_params["session_id"]
-    q, body = await validate(request, UPDATE_SESSION)
-    db = await _database(request, q.db_id, q.table)
-    user_id = _scoped_user(request, q.user_id)
+    session_id, q, body, db, user_id = await _one_session(request, UPDATE_SESSION)
     row = None
     if not has_nul(session_id, user_id):
         patch = writes.session_patch(body, int(time.time()))
