@@ -96,19 +96,18 @@ def new_session(
                     }
                 ]
             )
-    session_data: dict[str, Any] | None = {}
+    given: dict[str, Any] = {}
     if body.session_state is not None:
-        session_data["session_state"] = body.session_state
+        given["session_state"] = body.session_state
     if body.session_name is not None:
-        session_data["session_name"] = body.session_name
+        given["session_name"] = body.session_name
     metadata = strip_reserved_metadata(body.metadata)
     component_data: Any = None
     if session_type == "workflow":
         # agno/session/workflow.py: WorkflowSession.__post_init__ turns these nulls into {}.
         component_data = {}
         metadata = metadata if metadata is not None else {}
-    else:
-        session_data = session_data or None
+    session_data = given if session_type == "workflow" else given or None
     runs = [clean_json(run) for run in (body.runs or [])]
     params = {
         "session_id": session_id,

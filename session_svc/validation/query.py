@@ -41,7 +41,9 @@ def _parser(annotation: Any) -> tuple[Callable[[str], Any], bool]:
         base, *metas = get_args(annotation)
         assert base is int, annotation
         bounds = [meta for meta in metas if isinstance(meta, msgspec.Meta)]
-        return int_parser(ge=bounds[0].ge, le=bounds[0].le), False
+        ge, le = bounds[0].ge, bounds[0].le
+        assert (ge is None or isinstance(ge, int)) and (le is None or isinstance(le, int)), annotation
+        return int_parser(ge=ge, le=le), False
     if origin is Literal:
         return enum_checker(get_args(annotation)), False
     if origin is list:
