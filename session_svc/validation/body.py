@@ -3,8 +3,8 @@
 `read_body` turns bytes + content-type into the value FastAPI validates (UNDEFINED, parsed JSON, or
 the raw bytes); `BodySpec.validate` checks it against one request model, appending pydantic-style
 errors in field order. On top of pydantic's checks, kept values (what will be stored) must be
-storable and encodable: finite floats, strings without lone surrogates, nesting within
-MAX_VALUE_DEPTH (deeper raises BodyTooDeep, answered with FastAPI's 400 for unparsable bodies).
+storable and encodable (kept.py: finite floats, strings without lone surrogates, nesting within
+MAX_VALUE_DEPTH; deeper raises BodyTooDeep, answered with FastAPI's 400 for unparsable bodies).
 See session_svc/validation/__init__.py for the rules as a whole.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import email.message
 import json
-import math
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -28,6 +27,8 @@ from ..schemas import (
     RenameSessionRequest,
     UpdateSessionRequest,
 )
+from .kept import MAX_VALUE_DEPTH, BodyTooDeep, kept_value_errors, string_unicode
+from .kept import pydantic_error as _error
 from .lax import Invalid, reorder_error, session_type
 
 __all__ = [
@@ -42,22 +43,7 @@ __all__ = [
     "RENAME_BODY",
 ]
 
-MAX_VALUE_DEPTH = 200
-
 UNDEFINED = object()  # "no value": an empty body
-
-
-def _error(type_: str, loc: list[Any], msg: str, input_: Any, ctx: dict[str, Any] | None = None) -> dict:
-    """A pydantic error dict in FastAPI's key order.
-
-    An input that is echoed back must be shallow enough to encode (see MAX_VALUE_DEPTH).
-    """
-    if type(input_) is dict or type(input_) is list:
-        _check_depth(input_)
-    error = {"type": type_, "loc": loc, "msg": msg, "input": input_}
-    if ctx is not None:
-        error["ctx"] = ctx
-    return error
 
 
 def _missing(loc: list[Any], input_: Any) -> dict:
@@ -106,98 +92,6 @@ def _echo(value: Any) -> Any:
     return value
 
 
-class BodyTooDeep(Exception):
-    pass
-
-
-def _check_depth(value: Any) -> None:
-    """Raise BodyTooDeep if containers nest deeper than MAX_VALUE_DEPTH (iteratively)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_VALUE_DEPTH:
-            raise BodyTooDeep
-        members = item.values() if type(item) is dict else item
-        stack.extend((member, depth + 1) for member in members if type(member) is dict or type(member) is list)
-
-
-def _is_clean(value: Any, depth: int = 1) -> bool:
-    """Fast check of a kept value (the common case): finite floats, encodable strings, depth bound.
-
-    Recursion is bounded by MAX_VALUE_DEPTH (it stops descending past it). The member check is
-    written out for dict values and for list items rather than called: it runs on every value of
-    every write body, and a helper would add a Python call per value.
-    """
-    if depth > MAX_VALUE_DEPTH:
-        return False
-    if type(value) is dict:
-        for key, member in value.items():
-            if not key.isascii() and not utf8_encodable(key):
-                return False
-            kind = type(member)
-            if kind is str:
-                if not member.isascii() and not utf8_encodable(member):
-                    return False
-            elif kind is dict or kind is list:
-                if not _is_clean(member, depth + 1):
-                    return False
-            elif kind is float and not _isfinite(member):
-                return False
-        return True
-    for member in value:
-        kind = type(member)
-        if kind is str:
-            if not member.isascii() and not utf8_encodable(member):
-                return False
-        elif kind is dict or kind is list:
-            if not _is_clean(member, depth + 1):
-                return False
-        elif kind is float and not _isfinite(member):
-            return False
-    return True
-
-
-_isfinite = math.isfinite
-
-
-def _kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
-    """Errors for a value that will be stored: non-finite floats, lone surrogates, too deep nesting.
-
-    The detailed pass (with locs) runs only when the fast check fails. It is iterative (a stack of
-    (value, loc, depth)), so no input can exhaust Python's stack.
-    """
-    if _is_clean(value):
-        return
-    stack = [(value, loc, 1)]
-    while stack:
-        item, where, depth = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            if depth > MAX_VALUE_DEPTH:
-                raise BodyTooDeep
-            entries = []
-            for key, member in item.items():
-                if not key.isascii() and not utf8_encodable(key):
-                    errors.append(_string_unicode(where + [key], key))
-                entries.append((member, where + [key], depth + 1))
-            stack.extend(reversed(entries))  # report in document order
-        elif kind is list:
-            if depth > MAX_VALUE_DEPTH:
-                raise BodyTooDeep
-            stack.extend((member, where + [i], depth + 1) for i, member in reversed(list(enumerate(item))))
-        elif kind is str:
-            if not item.isascii() and not utf8_encodable(item):
-                errors.append(_string_unicode(where, item))
-        elif kind is float and not math.isfinite(item):
-            errors.append(_error("finite_number", where, "Input should be a finite number", item))
-
-
-def _string_unicode(loc: list[Any], value: str) -> dict:
-    return _error(
-        "string_unicode", loc, "Input should be a valid string, unable to parse raw data as a unicode string", value
-    )
-
-
 # Field validators: (value, loc, errors) -> validated value; append errors (pydantic order) on failure.
 _FieldValidator = Callable[[Any, list, list], Any]
 
@@ -212,7 +106,7 @@ def _required_str(value: Any, loc: list, errors: list) -> Any:
     if type(value) is not str:
         errors.append(_error("string_type", loc, "Input should be a valid string", value))
     elif not value.isascii() and not utf8_encodable(value):
-        errors.append(_string_unicode(loc, value))
+        errors.append(string_unicode(loc, value))
     return value
 
 
@@ -222,7 +116,7 @@ def _optional_dict(value: Any, loc: list, errors: list) -> Any:
     if type(value) is not dict:
         errors.append(_error("dict_type", loc, "Input should be a valid dictionary", value))
         return value
-    _kept_value_errors(value, loc, errors)
+    kept_value_errors(value, loc, errors)
     return value
 
 
@@ -313,7 +207,7 @@ def _summary(value: Any, loc: list, errors: list) -> Any:
         "updated_at": parsed.isoformat() if parsed is not None else None,
     }
     normalized = {k: v for k, v in normalized.items() if v is not None}
-    _kept_value_errors(normalized, loc, errors)
+    kept_value_errors(normalized, loc, errors)
     return normalized
 
 
@@ -329,7 +223,7 @@ def _run(value: Any, loc: list, errors: list) -> Any:
     _required_str(value["run_id"], loc + ["run_id"], errors)
     _run_created_at(value.get("created_at"), loc + ["created_at"], errors)
     if len(errors) == before:
-        _kept_value_errors(value, loc, errors)
+        kept_value_errors(value, loc, errors)
     return value
 
 
