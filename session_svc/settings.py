@@ -77,7 +77,7 @@ class Settings:
     shutdown_delay: float = 0.0
     cors_origins: tuple[str, ...] = ()
     docs_enabled: bool = True
-    # JWT / security key / service accounts / user isolation (auth/config.py, contract §6).
+    # JWT / security key / service accounts / user isolation (auth/config.py).
     auth: AuthConfig = dataclasses.field(default_factory=lambda: load_auth_config({}))
     # HMAC key of GET /sessions cursors (cursor.py); None derives one from the DSNs.
     cursor_secret: str | None = None
@@ -133,7 +133,7 @@ def _log_level(env: Mapping[str, str]) -> str:
 
 
 def _databases(env: Mapping[str, str]) -> tuple[tuple[DatabaseConfig, ...], str]:
-    """The configured databases and the default db_id (issue 2, item 5)."""
+    """The configured databases and the default db_id (README, Configuration)."""
     raw_map = env.get("AGNO_SESSION_DSN_MAP", "").strip()
     if raw_map:
         try:
@@ -207,8 +207,8 @@ def _server(env: Mapping[str, str]) -> str:
 
 
 def _runs_table(env: Mapping[str, str]) -> str:
-    """agno's rule (contract §5.1): an explicit runs table, else `<session_table>_runs` for a
-    customised session table, else `agno_runs`."""
+    """agno's rule (agno/db/base.py: BaseDb.__init__, runs_table_name): an explicit runs table, else
+    `<session_table>_runs` for a customised session table, else `agno_runs`."""
     explicit = env.get("AGNO_RUNS_TABLE", "").strip()
     if explicit:
         return explicit
