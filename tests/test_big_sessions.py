@@ -13,6 +13,7 @@ import pytest
 from test_api_sessions import insert_run, insert_session
 
 from session_svc import render
+from session_svc.jsonenc import dumps
 
 T0 = 1795545569
 
@@ -78,7 +79,7 @@ def test_big_runs_and_previews_are_the_renderers_output(client, big, session_typ
     for route, render_fn in (("runs", render.session_runs), ("run-previews", render.run_previews)):
         answer = client.get(f"/sessions/big/{route}?{type_query}{query}")
         assert answer.status_code == 200
-        expected = render.dumps(
+        expected = dumps(
             render_fn(big, session_type, params.get("created_after"), params.get("created_before"), statuses)
         )
         assert answer.content == expected, route

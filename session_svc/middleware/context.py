@@ -112,7 +112,7 @@ def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
-def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = text.strip().strip('"')
     if text.startswith("[") and "]" in text:  # [v6]:port
         text = text[1 : text.index("]")]
@@ -133,8 +133,8 @@ def client_ip(scope: Scope, trusted: tuple[Network, ...]) -> str | None:
     peer_host = peer[0] if peer else None
     if not trusted or peer_host is None:
         return peer_host
-    peer_ip = _parse_ip(peer_host)
-    if peer_ip is None or not _is_trusted(peer_ip, trusted):
+    peer_ip = parse_ip(peer_host)
+    if peer_ip is None or not is_trusted(peer_ip, trusted):
         return peer_host
     hops: list[str] = []
     for key, value in scope.get("headers", ()):
@@ -142,20 +142,20 @@ def client_ip(scope: Scope, trusted: tuple[Network, ...]) -> str | None:
             hops.extend(part for part in value.decode("latin-1").split(",") if part.strip())
     if not hops:
         real = header_value(scope, b"x-real-ip")
-        address = _parse_ip(real.decode("latin-1")) if real else None
+        address = parse_ip(real.decode("latin-1")) if real else None
         return str(address) if address is not None else peer_host
     chosen = peer_host
     for hop in reversed(hops):
-        address = _parse_ip(hop)
+        address = parse_ip(hop)
         if address is None:
             break  # garbage: trust nothing further left
         chosen = str(address)
-        if not _is_trusted(address, trusted):
+        if not is_trusted(address, trusted):
             break
     return chosen
 
 
-def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tuple[Network, ...]) -> bool:
+def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tuple[Network, ...]) -> bool:
     return any(address.version == net.version and address in net for net in trusted)
 
 

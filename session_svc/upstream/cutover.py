@@ -23,9 +23,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..compare.answer import Answer, Asked
 from ..compare.live import LiveComparator
-from ..middleware.context import SCOPE_KEY, RequestInfo, _is_trusted, _parse_ip, parse_networks, request_info
+from ..middleware.context import (
+    SCOPE_KEY,
+    RequestInfo,
+    header_value,
+    is_trusted,
+    parse_ip,
+    parse_networks,
+    request_info,
+)
 from ..middleware.recovery import send_error as _send_error
-from ..validation.lax import _FALSE
+from ..validation.lax import LAX_FALSE_WORDS
 from .client import Outgoing, Tee, Upstream, UpstreamError, outgoing
 
 PROXIED_ROUTE = "proxied"
@@ -83,8 +91,8 @@ class Cutover:
     def _outgoing(self, scope: Scope) -> Outgoing:
         info = request_info(scope)
         peer = info.peer if info is not None else (scope["client"][0] if scope.get("client") else None)
-        address = _parse_ip(peer) if peer and self.trusted else None
-        return outgoing(scope, peer, address is not None and _is_trusted(address, self.trusted))
+        address = parse_ip(peer) if peer and self.trusted else None
+        return outgoing(scope, peer, address is not None and is_trusted(address, self.trusted))
 
     # -- pass-through ---------------------------------------------------------------------------------
 
@@ -196,7 +204,7 @@ def _deletes_media(scope: Scope, route: str) -> bool:
     if route not in DELETE_ROUTES or b"delete_media" not in scope.get("query_string", b""):
         return False
     value = _asked(scope, route).param("delete_media")
-    return value is not None and value.lower() not in _FALSE
+    return value is not None and value.lower() not in LAX_FALSE_WORDS
 
 
 def _asked(scope: Scope, route: str) -> Asked:
@@ -204,7 +212,5 @@ def _asked(scope: Scope, route: str) -> Asked:
 
 
 def _content_type(message: Message) -> str | None:
-    for key, value in message.get("headers", ()):
-        if key.lower() == b"content-type":
-            return value.decode("latin-1")  # type: ignore[no-any-return]
-    return None
+    value = header_value(message, b"content-type")  # a response start message has "headers" too
+    return value.decode("latin-1") if value is not None else None
