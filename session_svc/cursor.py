@@ -44,7 +44,7 @@ def cursor_secret(settings: Settings, dsns: list[tuple[str, str]]) -> bytes:
     if settings.cursor_secret:
         material = ["secret", settings.cursor_secret]
     else:
-        material = [*(f"{db_id}={dsn}" for db_id, dsn in dsns), settings.security_key or ""]
+        material = [*(f"{db_id}={dsn}" for db_id, dsn in dsns), settings.auth.security_key or ""]
     return hashlib.sha256(("agno-session cursor\0" + "\0".join(material)).encode()).digest()
 
 
