@@ -138,6 +138,13 @@ def test_without_cursor_the_answer_has_no_next_cursor(client: TestClient) -> Non
     assert empty["data"] == [] and empty["meta"]["next_cursor"] is None
 
 
+def test_the_largest_limit_with_a_cursor_is_not_a_500(client: TestClient) -> None:
+    # The keyset read fetches one row more than `limit`: at limit=2**63-1 that must still fit a bigint.
+    answer = client.get("/sessions", params={"limit": 2**63 - 1, "cursor": ""})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["data"]) == N and answer.json()["meta"]["next_cursor"] is None
+
+
 def _flip(token: str, index: int) -> str:
     chars = list(token)
     chars[index] = "A" if chars[index] != "A" else "B"

@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from ..errors import KeyTooLong, PresetRunConflict
+from ..schemas import INT64_MAX
 from ..writes import NewSession
 from .database import Database
 
@@ -220,8 +221,9 @@ async def list_sessions(
         "component_id": component_id,
         "session_name_pattern": f"%{session_name}%" if session_name is not None else None,
         "session_type": session_type,
-        # A keyset page reads one row more than it shows, to know whether a next page exists.
-        "limit": limit + 1 if keyset else limit,
+        # A keyset page reads one row more than it shows, to know whether a next page exists (capped:
+        # LIMIT is a bigint, and no table holds that many rows).
+        "limit": min(limit + 1, INT64_MAX) if keyset else limit,
         "offset": 0 if keyset else offset,
         "after_key": after.key if after is not None else None,
         "after_id": after.session_id if after is not None else None,
