@@ -8,7 +8,8 @@ Two pairs, each a discarded warm-up per server then measured runs alternating th
   detail workload: req/s of each (the comparisons run after the responses, bounded by
   AGNO_COMPARE_CONCURRENCY; the overflow is counted skipped), and the compare outcomes scraped from
   one worker;
-* `shadow` against AgentOS alone, on the same workload: the p50/p99 the proxy hop adds.
+* `shadow` against AgentOS alone, on the same workload: the p50/p99 it adds, at the bench's
+  connections (both saturated: queueing dominates) and at one connection (the proxy hop itself).
 
 Results go to bench-results/cutover-<UTC timestamp>/ (summary.md, summary.json, server logs).
 """
@@ -71,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         group[server.label] = server
     records: list[dict[str, Any]] = []
 
-    def measure(label: str, phase: str, seconds: int) -> None:
-        result = wrk.run(f"http://127.0.0.1:{group[label].port}", script, seconds, args.connections, 2)
-        record = {"server": label, "phase": phase, "rps": result.rps, "p50_ms": result.p50_ms,
-                  "p99_ms": result.p99_ms, "errors": result.non2xx + result.socket_errors}  # fmt: skip
+    def measure(label: str, phase: str, seconds: int, connections: int) -> None:
+        threads = min(2, connections)
+        result = wrk.run(f"http://127.0.0.1:{group[label].port}", script, seconds, connections, threads)
+        record = {"server": label, "phase": phase, "connections": connections, "rps": result.rps,
+                  "p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "errors": result.non2xx + result.socket_errors}  # fmt: skip
         records.append(record)
         print(f"  {phase:8s} {label:12s} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.2f}  p99 {result.p99_ms:7.2f} ms"
               f"  err {record['errors']}", flush=True)  # fmt: skip
@@ -82,20 +84,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for server in group.values():
             server.start()
-        for pair in (("ours-off", "ours-verify"), ("agentos", "ours-shadow")):
-            print(f"{pair[0]} vs {pair[1]}:", flush=True)
+        pairs = (
+            (("ours-off", "ours-verify"), args.connections),
+            (("agentos", "ours-shadow"), args.connections),
+            (("agentos", "ours-shadow"), 1),
+        )
+        for pair, connections in pairs:
+            print(f"{pair[0]} vs {pair[1]}, {connections} connection(s):", flush=True)
             for label in pair:
-                measure(label, "warmup", 2)
+                measure(label, "warmup", 2, connections)
             for _ in range(args.runs):
                 for label in pair:
-                    measure(label, "measured", args.seconds)
+                    measure(label, "measured", args.seconds, connections)
         outcomes = {label: compare_counts(group[label].port) for label in ("ours-verify", "ours-shadow")}
     finally:
         for server in group.values():
             server.stop()
 
-    def median(label: str, key: str) -> float:
-        return statistics.median(r[key] for r in records if r["server"] == label and r["phase"] == "measured")
+    def median(label: str, key: str, connections: int = args.connections) -> float:
+        return statistics.median(
+            r[key]
+            for r in records
+            if r["server"] == label and r["phase"] == "measured" and r["connections"] == connections
+        )
 
     summary = {
         "started": started.isoformat(timespec="seconds"),
@@ -107,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         "agentos_p99_ms": median("agentos", "p99_ms"),
         "shadow_p50_ms": median("ours-shadow", "p50_ms"),
         "shadow_p99_ms": median("ours-shadow", "p99_ms"),
-        "compare_outcomes_one_worker": outcomes,
+        "agentos_c1_p50_ms": median("agentos", "p50_ms", 1),
+        "agentos_c1_p99_ms": median("agentos", "p99_ms", 1),
+        "shadow_c1_p50_ms": median("ours-shadow", "p50_ms", 1),
+        "shadow_c1_p99_ms": median("ours-shadow", "p99_ms", 1),
+        "compare_outcomes": outcomes,
         "records": records,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -119,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "| measurement | value |",
         "|---|---|",
-        f"| verify (sample 1.0) req/s | {summary['verify_rps']:,.0f} |",
+        f"| verify (sample 1.0, AGNO_COMPARE_CONCURRENCY 4) req/s | {summary['verify_rps']:,.0f} |",
         f"| off req/s | {summary['off_rps']:,.0f} |",
         f"| verify / off | {summary['verify_rps'] / summary['off_rps']:.2f} |",
         f"| AgentOS alone p50 / p99 ms | {summary['agentos_p50_ms']:.2f} / {summary['agentos_p99_ms']:.2f} |",
@@ -128,7 +143,13 @@ def main(argv: list[str] | None = None) -> int:
             f"| shadow adds p50 / p99 ms | {summary['shadow_p50_ms'] - summary['agentos_p50_ms']:+.2f} /"
             f" {summary['shadow_p99_ms'] - summary['agentos_p99_ms']:+.2f} |"
         ),
-        f"| compare outcomes (one worker's scrape) | verify {outcomes['ours-verify']}, shadow {outcomes['ours-shadow']} |",
+        f"| AgentOS alone, 1 connection, p50 / p99 ms | {summary['agentos_c1_p50_ms']:.2f} / {summary['agentos_c1_p99_ms']:.2f} |",
+        f"| shadow, 1 connection, p50 / p99 ms | {summary['shadow_c1_p50_ms']:.2f} / {summary['shadow_c1_p99_ms']:.2f} |",
+        (
+            f"| shadow adds, 1 connection, p50 / p99 ms | {summary['shadow_c1_p50_ms'] - summary['agentos_c1_p50_ms']:+.2f} /"
+            f" {summary['shadow_c1_p99_ms'] - summary['agentos_c1_p99_ms']:+.2f} |"
+        ),
+        f"| compare outcomes (scrape, summed over workers) | verify {outcomes['ours-verify']}, shadow {outcomes['ours-shadow']} |",
     ]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
