@@ -224,3 +224,36 @@ def test_declared_differences_match_and_others_do_not() -> None:
     keyset = Asked("/sessions", "/sessions", "cursor=&limit=2")
     assert compare(keyset, _json(200, {"data": [1]}), _json(200, {"data": [2]})).rule == "cursor-extension"
     assert compare(detail, _json(200, {"a": 1, "b": 2}), _json(200, {"b": 2, "a": 1})).path == "$ (keys)"
+
+
+@respx.mock
+def test_agentos_disagreeing_with_itself_is_noise_and_oversized_is_skipped() -> None:
+    config = CutoverConfig(agentos_url=UPSTREAM, mode="verify", max_bytes=64)
+    upstream = Upstream(config)
+    comparator = LiveComparator(config, upstream, CollectorRegistry())
+    route = "/sessions/{session_id}"
+    ours = _json(200, {"n": 0})
+    respx.get(UPSTREAM + "/sessions/flaky").mock(side_effect=[_response({"n": 1}), _response({"n": 2})])
+    respx.get(UPSTREAM + "/sessions/steady").mock(return_value=_response({"n": 1}))
+    respx.get(UPSTREAM + "/sessions/same").mock(return_value=_response({"n": 0}))
+    respx.get(UPSTREAM + "/sessions/big").mock(return_value=_response({"n": "x" * 100}))
+
+    async def scenario() -> None:
+        await upstream.open()
+        try:
+            for name in ("flaky", "steady", "same", "big"):
+                out = Outgoing("GET", f"/sessions/{name}".encode(), b"", [])
+                await comparator.verify(Asked(route, f"/sessions/{name}", ""), out, ours, 0.001)
+        finally:
+            await upstream.close()
+
+    _run(scenario())
+    counted = {
+        o: comparator.metrics.total.labels(route, o)._value.get() for o in ("noise", "mismatch", "match", "skipped")
+    }
+    assert counted == {"noise": 1, "mismatch": 1, "match": 1, "skipped": 1}
+
+
+def _response(body: object) -> httpx.Response:
+    """The bytes `_json` makes: the comparison is byte-exact where no declared difference applies."""
+    return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
