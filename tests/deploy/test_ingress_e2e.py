@@ -336,3 +336,17 @@ def test_ingress_falls_back_to_agentos_when_the_service_is_down(topology: Topolo
         assert (status, body) == (expected[0], expected[2])
     status, _, _ = _get(topology.ingress_url + "/sessions/no-such-session")
     assert status == 404
+    # A write while the service is down is created by AgentOS (the request never reached the service,
+    # so nginx may send it on), exactly once.
+    request = urllib.request.Request(
+        topology.ingress_url + "/sessions?type=agent",
+        data=json.dumps({"session_id": "fallback-write", "agent_id": "bench-agent-1", "user_id": USER}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 201
+    with psycopg.connect(topology.dsn) as conn:
+        [(count,)] = conn.execute("SELECT count(*) FROM ai.agno_sessions WHERE session_id = 'fallback-write'")
+    assert count == 1
+    assert _get(topology.agentos_url + "/sessions/fallback-write?type=agent")[0] == 200
