@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .support import find_tool, free_port, run, service_reads
+from .support import find_tool, free_port, run
 from .topology import (
     NGINX_CONF,
     Process,
@@ -37,14 +37,6 @@ pytestmark = pytest.mark.slow
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 256  # 64 KiB: more than nginx's in-memory proxy buffers
 USER = "ingress-user"
-# The media route and delete_media=true are AgentOS's alone: this service passes them through when
-# AGNO_AGENTOS_URL is set. Until that code is on the checkout these tests are expected to fail, and
-# they run for real (and must pass) the moment it is.
-needs_pass_through = pytest.mark.xfail(
-    not service_reads("AGNO_AGENTOS_URL"),
-    strict=True,
-    reason="the AgentOS pass-through (AGNO_AGENTOS_URL) is not in session_svc yet: media gets this service's 404/503",
-)
 
 
 @dataclass
@@ -291,10 +283,9 @@ def test_agno_client_writes_through_the_ingress_match_agentos(topology: Topology
     _with_agno_client(scenario)
 
 
-# ---- media (served by AgentOS, passed through by this service) ----
+# ---- media: AgentOS's alone, passed through by this service (AGNO_AGENTOS_URL) ----
 
 
-@needs_pass_through
 def test_media_through_the_ingress_matches_agentos(topology: Topology):
     path = f"/sessions/{topology.media_session}/media/{topology.media_key}"
     direct = _get(topology.agentos_url + path)
@@ -305,7 +296,6 @@ def test_media_through_the_ingress_matches_agentos(topology: Topology):
     assert via[1]["content-type"] == direct[1]["content-type"]
 
 
-@needs_pass_through
 def test_delete_media_through_the_ingress_removes_the_file(topology: Topology):
     stored = topology.media_dir / topology.media_key
     assert stored.exists()

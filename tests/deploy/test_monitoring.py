@@ -33,12 +33,6 @@ MONITORING = (
 )
 # Read by the readiness alert and exported by kube-state-metrics, not by this service.
 KUBE_STATE_METRICS = {"kube_pod_status_ready"}
-# Metrics the dashboard and rules read ahead of the code that exports them (names fixed with that
-# work): expected to fail while session_svc does not declare them, checked for real once it does.
-PENDING = {
-    "agno_session_compare_total": "the live comparison with AgentOS (AGNO_COMPARE_MODE) is not on main yet",
-    "agno_session_compare_duration_seconds_bucket": "the live comparison with AgentOS is not on main yet",
-}
 
 
 @pytest.fixture(scope="module")
@@ -192,15 +186,7 @@ def test_queries_name_metrics_at_all(dashboard, rules):
         assert metric_names(expr), f"no metric found in {where}: {expr}"
 
 
-@pytest.mark.parametrize(
-    "metric",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(m not in _declared_in_code(), strict=True, reason=PENDING[m]))
-        if m in PENDING
-        else m
-        for m in _read_metrics()
-    ],
-)
+@pytest.mark.parametrize("metric", _read_metrics())
 def test_every_metric_read_is_exported(metric: str, exported: set[str]):
     assert metric in exported or metric in _declared_in_code(), (
         f"{metric} is read by the dashboard or an alert but session_svc neither exports nor declares it"
