@@ -63,6 +63,9 @@ class Settings:
     connect_timeout: float = 2.0
     # Seconds a request may wait for a free pooled connection before a 503 with Retry-After.
     pool_timeout: float = 5.0
+    # Seconds after which a database that stopped answering (a black-holed network) is marked down:
+    # TCP keepalives and tcp_user_timeout on every connection, and a heartbeat (db/liveness.py).
+    pg_dead_timeout: float = 5.0
     # False for PgBouncer in transaction mode, where server-side prepared statements break.
     pg_prepare: bool = True
     log_level: str = "INFO"
@@ -182,6 +185,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pool_max_size=pool_max,
         connect_timeout=seconds_from_env(env, "AGNO_PG_CONNECT_TIMEOUT", 2.0),
         pool_timeout=seconds_from_env(env, "AGNO_POOL_TIMEOUT", 5.0),
+        pg_dead_timeout=seconds_from_env(env, "AGNO_PG_DEAD_TIMEOUT", 5.0),
         pg_prepare=bool_from_env(env, "AGNO_PG_PREPARE", True),
         log_level=_log_level(env),
         request_timeout=request_timeout,

@@ -26,6 +26,7 @@ from ..settings import DatabaseConfig, Settings
 from . import statements
 from .faults import GuardedPool
 from .health import DatabaseHealth
+from .liveness import sever, tcp_params
 from .replicas import MISS, Replica, ReplicaSet, read_on_replica
 
 logger = logging.getLogger("session_svc.db")
@@ -80,7 +81,9 @@ class Database:
         # Faults seen on this database, by kind (faults.classify), for /metrics.
         self.fault_counts: Counter[str] = Counter()
         self._retiring: set[asyncio.Task[None]] = set()
-        self.health = DatabaseHealth(self.db_id, self.dsn, settings.connect_timeout, self._replace_pool)
+        self.health = DatabaseHealth(
+            self.db_id, self.dsn, settings.connect_timeout, self._replace_pool, settings.pg_dead_timeout, self._release_hung
+        )
         self.pool = self._new_pool()
         # GET routes read from these when configured (replicas.py); None: everything on the primary.
         self.replicas: ReplicaSet | None = None
@@ -151,6 +154,7 @@ class Database:
                 "row_factory": dict_row,
                 # Replicas' connections are told apart in pg_stat_activity (and by the tests).
                 "application_name": "agno-session" if role == "primary" else "agno-session-read",
+                **tcp_params(settings.pg_dead_timeout),
             },
             name=f"agno-session-{self.db_id}" if role == "primary" else f"agno-session-{self.db_id}-{role}",
             db_id=self.db_id,
@@ -169,6 +173,19 @@ class Database:
         of the old one is used; the old pool closes its connections as they come back."""
         old, self.pool = self.pool, self._new_pool()
         await self.pool.open(wait=False)
+        self._retire(old)
+
+    async def _release_hung(self) -> None:
+        """The database stopped answering (liveness.py): requests stuck on its connections fail now
+        (severed sockets: "connection lost", 503), requests waiting for one are cancelled (503), and
+        the pool is retired; the next one opens when the probe finds the database back."""
+        old, self.pool = self.pool, self._new_pool()  # not opened: requests answer 503 while down
+        old.abandon_checkouts()
+        for conn in old.checked_out:
+            sever(conn)
+        self._retire(old)
+
+    def _retire(self, old: GuardedPool) -> None:
         task = asyncio.get_running_loop().create_task(old.close(timeout=self._settings.shutdown_grace))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)

@@ -12,6 +12,7 @@ Clients only ever see the db_id; hosts, users, SQL and driver messages stay in t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -90,6 +91,19 @@ class GuardedPool(AsyncConnectionPool):
         self._health = health
         self._on_fault = on_fault
         self._first_connect_wait = first_connect_wait
+        # When the database stops answering (liveness.py), the connections requests hold are
+        # severed, and the requests still waiting for one are cancelled here: psycopg_pool's own
+        # close() fails them only after its workers' connection attempts have timed out.
+        self.checked_out: set[psycopg.AsyncConnection[Any]] = set()
+        self._checking_out: set[asyncio.Task[Any]] = set()
+        self._abandoned: set[asyncio.Task[Any]] = set()
+
+    def abandon_checkouts(self) -> None:
+        """Make every request waiting for a connection of this pool fail with 503 now."""
+        for task in self._checking_out:
+            self._abandoned.add(task)
+            task.cancel()
+        self._checking_out.clear()
 
     @contextlib.asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -103,10 +117,25 @@ class GuardedPool(AsyncConnectionPool):
             # wait no longer than one connection attempt, not the whole pool timeout.
             timeout = min(self.timeout if timeout is None else timeout, self._first_connect_wait)
         conn: psycopg.AsyncConnection[Any] | None = None
+        task = asyncio.current_task()
+        assert task is not None
+        self._checking_out.add(task)
         try:
             async with super().connection(timeout) as conn:
+                self._checking_out.discard(task)
                 health.seen_up = True
-                yield conn
+                self.checked_out.add(conn)
+                try:
+                    yield conn
+                finally:
+                    self.checked_out.discard(conn)
+        except asyncio.CancelledError:
+            if task not in self._abandoned:
+                raise
+            self._abandoned.discard(task)
+            task.uncancel()  # our cancel, not the request's: it continues with the 503
+            self._on_fault("unavailable", DatabaseUnavailable(self.db_id))
+            raise DatabaseUnavailable(self.db_id) from None
         except psycopg.Error as exc:
             kind = classify(exc, conn)
             if kind == "pool_timeout" and not health.seen_up:
@@ -115,3 +144,6 @@ class GuardedPool(AsyncConnectionPool):
             if kind is None:
                 raise
             raise fault_error(kind, self.db_id) from exc
+        finally:
+            self._checking_out.discard(task)
+            self._abandoned.discard(task)

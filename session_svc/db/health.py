@@ -9,7 +9,9 @@ it is down every checkout waits the whole pool timeout. Instead:
 * while it is down, a probe opens a fresh connection every PROBE_INTERVAL seconds (bounded by the
   connect timeout); the first success marks it up and asks the owner for a fresh pool, so no dead
   connection and no backed-off reconnect attempt of the old one is ever handed out;
-* "busy" faults (pool timeout) only trigger one probe: a saturated pool is not a dead server.
+* "busy" faults (pool timeout) only trigger one probe: a saturated pool is not a dead server;
+* while it is up, a heartbeat (liveness.py) notices within AGNO_PG_DEAD_TIMEOUT a database that
+  stopped answering altogether; then the owner also severs the connections stuck on it.
 
 Each database has its own health, so one database down never affects another.
 """
@@ -24,6 +26,8 @@ from collections.abc import Awaitable, Callable
 
 import psycopg
 
+from .liveness import Heartbeat, check, tcp_params
+
 logger = logging.getLogger("session_svc.db")
 
 PROBE_INTERVAL = 1.0
@@ -36,11 +40,19 @@ class DatabaseHealth:
         dsn: str,
         connect_timeout: float,
         on_recovered: Callable[[], Awaitable[None]],
+        dead_timeout: float = 5.0,
+        on_hung: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db_id = db_id
         self._dsn = dsn
         self._connect_timeout = connect_timeout
+        self._dead_timeout = dead_timeout
         self._on_recovered = on_recovered
+        self._on_hung = on_hung
+        self._heartbeat = Heartbeat(
+            db_id, dsn, connect_timeout, dead_timeout, wanted=lambda: not self.down and not self._closed,
+            on_dead=self._heartbeat_failed,
+        )  # fmt: skip
         self.down = False
         # True once any connection to it has worked; until then requests wait for one connection
         # attempt at most (faults.GuardedPool).
@@ -74,6 +86,7 @@ class DatabaseHealth:
 
     async def close(self) -> None:
         self._closed = True
+        await self._heartbeat.stop()
         task = self._probe_task
         if task is not None and not task.done():
             task.cancel()
@@ -105,10 +118,22 @@ class DatabaseHealth:
                     )
                     self.down = False
                     self.down_since = None
+                self._heartbeat.start()
                 return
             if not self.down:
                 self._mark_down()
             await asyncio.sleep(PROBE_INTERVAL)
+
+    async def _heartbeat_failed(self, hung: bool) -> None:
+        """The heartbeat got no answer (`hung`) or could not reconnect: down, requests stuck on
+        the database released (the owner's `on_hung`), and probing until it is back."""
+        if self._closed:
+            return
+        if not self.down:
+            self._mark_down()
+        if hung and self._on_hung is not None:
+            await self._on_hung()
+        self._ensure_probe()
 
     async def probe(self) -> bool:
         """One fresh connection and `SELECT 1`, within the connect timeout (plus a second)."""
@@ -119,12 +144,13 @@ class DatabaseHealth:
                     autocommit=True,
                     connect_timeout=max(1, round(self._connect_timeout)),
                     application_name="agno-session-probe",
+                    **tcp_params(self._dead_timeout),
                 )
-                try:
-                    await conn.execute("SELECT 1")
-                finally:
-                    await conn.close()
-            return True
+            try:
+                # Not under the timeout above: cancelling a query waits for the server (liveness.py).
+                return await check(conn, self._connect_timeout) == "ok"
+            finally:
+                await conn.close()
         except Exception as exc:  # the reason goes to the log; clients only see "unavailable"
             logger.debug("probe of db_id=%s failed: %s", self.db_id, type(exc).__name__)
             return False

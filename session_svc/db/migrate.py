@@ -17,6 +17,7 @@ from psycopg import sql
 
 from ..settings import DatabaseConfig, Settings
 from . import statements
+from .liveness import tcp_params
 
 logger = logging.getLogger("session_svc.migrate")
 
@@ -51,6 +52,15 @@ class MigrateError(Exception):
     """A step the role may not take (e.g. CREATE EXTENSION); the message is one line for the CLI."""
 
 
+def _connect(config: DatabaseConfig, settings: Settings) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(
+        config.dsn,
+        autocommit=True,
+        connect_timeout=max(2, round(settings.connect_timeout)),
+        **tcp_params(settings.pg_dead_timeout),  # a black-holed network fails the migration instead of hanging it
+    )
+
+
 def _index_name(table: str, columns: tuple[str, ...]) -> str:
     return f"idx_{table}_{'_'.join(columns)}"
 
@@ -80,7 +90,7 @@ def migrate_database(
         "runs": sql.Identifier(schema, runs),
         "versions": sql.Identifier(schema, VERSIONS_TABLE),
     }
-    with psycopg.connect(config.dsn, autocommit=True, connect_timeout=max(2, round(settings.connect_timeout))) as conn:
+    with _connect(config, settings) as conn:
         existing = {
             row[0]
             for row in conn.execute(
@@ -160,7 +170,7 @@ def _create_trigram_index(conn: psycopg.Connection[Any], db_id: str, schema: str
 
 def tables_missing(config: DatabaseConfig, settings: Settings) -> bool:
     """Whether the sessions or runs table is absent (then `serve` migrates before it starts)."""
-    with psycopg.connect(config.dsn, autocommit=True, connect_timeout=max(2, round(settings.connect_timeout))) as conn:
+    with _connect(config, settings) as conn:
         found = {
             row[0]
             for row in conn.execute(
