@@ -82,6 +82,13 @@ def _value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: 
     return samples[(name, tuple(sorted(labels.items())))]
 
 
+def _replaced(service: Service, victim: int) -> bool:
+    """Two workers listen again, none of them `victim` (one snapshot: a dying victim's sockets
+    vanish between two looks)."""
+    workers = _listening_workers(service)
+    return len(workers) == 2 and victim not in workers
+
+
 def _start_two_workers(start_service: Callable[[dict[str, str]], Service], dsn: str) -> Service:
     service = start_service({"AGNO_PG_DSN": dsn, "AGNO_WORKERS": "2"})
     assert _wait_for(lambda: len(_listening_workers(service)) == 2, 30), service.log_text()
@@ -123,7 +130,7 @@ def test_metrics_are_summed_over_workers_and_survive_a_replacement(
     last = _total(_scrape(port), counted)
     victim = next(iter(_listening_workers(service)))
     os.kill(victim, signal.SIGKILL)
-    assert _wait_for(lambda: len(_listening_workers(service)) == 2 and victim not in _listening_workers(service), 10)
+    assert _wait_for(lambda: _replaced(service, victim), 10)
     for scrape in range(6):
         samples = _scrape(port)
         assert _total(samples, counted) == last + 1 + scrape
@@ -170,9 +177,11 @@ def test_a_killed_worker_is_replaced_while_the_other_keeps_serving(
     victim = next(iter(first_workers))
     killed_at = time.monotonic()
     os.kill(victim, signal.SIGKILL)
-    replaced = _wait_for(
-        lambda: len(_listening_workers(service)) == 2 and victim not in _listening_workers(service), 10, 0.02
-    )
+    # The kernel drops its listener once the process is torn down (slower on a loaded machine);
+    # connections queued on it until then were on the dead worker too.
+    assert _wait_for(lambda: victim not in _listening_workers(service), 5, 0.002)
+    gone_after = time.monotonic() - killed_at
+    replaced = _wait_for(lambda: _replaced(service, victim), 10, 0.02)
     replaced_after = time.monotonic() - killed_at
     assert replaced, service.log_text()
     # It serves: connections keep arriving until one is accepted by the new worker and answered.
@@ -195,9 +204,9 @@ def test_a_killed_worker_is_replaced_while_the_other_keeps_serving(
     results = reads.stop() + readiness.stop()
     assert replaced_after < 2 and served_by_new and serving_after < 2.5, (replaced_after, serving_after)
 
-    # Only requests in flight when the worker died may fail (their connection was on it).
+    # Only requests in flight on the worker when it died may fail (their connection was on it).
     failed = [(start - killed_at, outcome) for start, end, outcome in results if outcome != 200]
-    assert all(start <= 0.05 for start, _ in failed), failed
+    assert all(start <= gone_after + 0.01 for start, _ in failed), (gone_after, failed)
     assert len(failed) <= 4, failed
     assert sum(1 for start, _, outcome in results if start > killed_at and outcome == 200) > 20
     lines = service.log_lines()
