@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 import test_ops_process
 from conftest import create_database
+from prometheus_client.parser import text_string_to_metric_families
 from support.relay import FreezableRelay
 from support.replication import PgServer, _bin, _prepare_binaries, _run
 from support.server import free_port

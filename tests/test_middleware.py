@@ -301,12 +301,15 @@ async def _reads_body(scope: Any, receive: Any, send: Any) -> None:
 
 
 def test_body_limit_refuses_declared_length_without_reading() -> None:
+    """The handler never runs; the whole 413 goes out first, then the body is drained (so a client
+    still sending it can read the answer) before the response ends (session_svc/middleware/lingering.py)."""
     limited = BodyLimit(_reads_body, max_bytes=10)
     sent, received = asyncio.run(_call(limited, _scope([(b"content-length", b"11")]), [b"x" * 11]))
     status, body = _status_and_body(sent)
-    assert status == 413 and received == 0
+    assert status == 413 and received == 1
     assert json.loads(body) == {"detail": "Request body is larger than the limit of 10 bytes"}
     assert (b"connection", b"close") in sent[0]["headers"]
+    assert [message.get("more_body", False) for message in sent[1:]] == [True, False]
     sent, _ = asyncio.run(_call(limited, _scope([(b"content-length", b"10")]), [b"x" * 10]))
     assert _status_and_body(sent) == (200, b"10")
 
@@ -316,7 +319,9 @@ def test_body_limit_stops_a_streamed_body_at_the_limit() -> None:
     chunks = [b"x" * 4, b"x" * 4, b"x" * 4, b"x" * 4, b"x" * 4]
     sent, received = asyncio.run(_call(limited, _scope(), chunks))
     assert _status_and_body(sent)[0] == 413
-    assert received == 3  # the chunk that crossed the limit is the last one read
+    assert (b"connection", b"close") in sent[0]["headers"]
+    # The handler stopped at the chunk that crossed the limit; the rest was drained after the answer.
+    assert received == 5
     sent, _ = asyncio.run(_call(limited, _scope(), [b"x" * 5, b"x" * 5]))
     assert _status_and_body(sent) == (200, b"10")
 

@@ -82,7 +82,12 @@ class Database:
         self.fault_counts: Counter[str] = Counter()
         self._retiring: set[asyncio.Task[None]] = set()
         self.health = DatabaseHealth(
-            self.db_id, self.dsn, settings.connect_timeout, self._replace_pool, settings.pg_dead_timeout, self._release_hung
+            self.db_id,
+            self.dsn,
+            settings.connect_timeout,
+            self._replace_pool,
+            settings.pg_dead_timeout,
+            self._release_hung,
         )
         self.pool = self._new_pool()
         # GET routes read from these when configured (replicas.py); None: everything on the primary.

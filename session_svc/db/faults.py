@@ -134,8 +134,9 @@ class GuardedPool(AsyncConnectionPool):
                 raise
             self._abandoned.discard(task)
             task.uncancel()  # our cancel, not the request's: it continues with the 503
-            self._on_fault("unavailable", DatabaseUnavailable(self.db_id))
-            raise DatabaseUnavailable(self.db_id) from None
+            fault = DatabaseFault.unavailable(self.db_id)
+            self._on_fault("unavailable", fault)
+            raise fault from None
         except psycopg.Error as exc:
             kind = classify(exc, conn)
             if kind == "pool_timeout" and not health.seen_up:

@@ -10,9 +10,10 @@ Two layers, because neither suffices alone:
   (a frozen PgBouncer, a paused VM's host-side proxy) looks alive to TCP forever.
 * **Heartbeat** (`Heartbeat`, one per database and worker, on a connection of its own outside the
   pool, so a saturated pool never looks dead): `SELECT 1` every `interval` (1 s, less for a short
-  dead timeout), which must answer within `dead_timeout - 2 * interval`. When it does not, the database is marked down (its requests
-  answer 503 at once, the probe in health.py takes over) and the owner severs the connections in
-  use, so the requests stuck on them fail now with the same 503.
+  dead timeout), which must answer within `dead_timeout - 2 * interval`. When it does not, the
+  database is marked down (its requests answer 503 at once, the probe in health.py takes over)
+  and the owner severs the connections in use, so the requests stuck on them fail now with the
+  same 503.
 
 A connection is severed by shutting its socket down (`sever`): the pending read sees end of file
 and libpq reports the connection lost, so the waiting coroutine ends at once. Cancelling it would

@@ -36,6 +36,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 class RequestInfo:
     __slots__ = (
+        "answered",
         "client_ip",
         "exc_info",
         "extra_headers",
@@ -54,6 +55,9 @@ class RequestInfo:
         self.route: str | None = None
         # The scope the router fills in (CaptureRoute's), to read the route before the handler returns.
         self.route_scope: Scope | None = None
+        # Set by RequestContext: an inner layer that holds the end of a complete answer back
+        # (lingering.py) calls it when the client has the answer, for the metrics and the log.
+        self.answered: Callable[[], None] | None = None
         self.status = 0
         self.response_bytes = 0
         self.exc_info: ExcInfo | None = None
@@ -206,6 +210,8 @@ class RequestContext:
                 self.metrics.in_flight.dec()
                 route = info.route or _routed_template(info) or UNMATCHED_ROUTE
                 self.metrics.observe(route, scope["method"], info.status or 500, time.perf_counter() - started)
+
+        info.answered = observe
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -7,13 +7,17 @@ import asyncio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import BodyTooLarge, HTTPError
-from .context import header_value, track_start
+from .context import header_value, request_info, track_start
+from .lingering import answer_and_linger, can_linger, drain
 from .recovery import send_error
 
 
 class BodyLimit:
-    """413 for a body over `max_bytes`: at once when Content-Length says so (the body is never
-    read), else as soon as the streamed chunks add up past the limit."""
+    """413 for a body over `max_bytes`: at once when Content-Length says so (the handler never
+    runs), else as soon as the streamed chunks add up past the limit. Either way the rest of the
+    body is read and dropped (within bounds) before the connection closes, so that clients still
+    sending it can read the 413 (lingering.py): after the answer for a declared length, before
+    it for a streamed body (whose 413 the handler renders)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -29,12 +33,18 @@ class BodyLimit:
         declared = header_value(scope, b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_bytes
+                length = int(declared)
             except ValueError:
-                too_large = False  # hypercorn rejects malformed lengths itself
-            if too_large:
-                await send_error(send, self._error(), close=True)
+                length = 0  # hypercorn rejects malformed lengths itself
+            if length > self.max_bytes:
+                info = request_info(scope)
+                answered = info.answered if info is not None else None
+                if can_linger(length, self.max_bytes):
+                    await answer_and_linger(receive, send, self._error(), answered)
+                else:  # too much to read: the client may see a reset instead of the 413
+                    await send_error(send, self._error(), close=True)
                 return
+        # Counted even under a Content-Length: the servers enforce it, but this layer does not rely on that.
         received = 0
         tracking_send, started = track_start(scope, send)
 
@@ -44,6 +54,8 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if message.get("more_body", False):
+                        await drain(receive)  # the rest first, so a client still sending it reads the 413
                     raise BodyTooLarge(self.max_bytes)
             return message
 
