@@ -37,6 +37,11 @@ test *ARGS:
 fuzz *ARGS: setup
     {{python}} tests/support/fuzz.py {{ARGS}}
 
+# Mixed workload for MINUTES against a local 2-worker service, printing each worker's RSS and the errors
+[group('test')]
+soak MINUTES="30" *ARGS: setup
+    {{python}} tests/support/soak.py {{MINUTES}} {{ARGS}}
+
 # Compare every answer with a live agno 3.1.10 AgentOS on the same databases
 [group('test')]
 contract-test *ARGS: setup
