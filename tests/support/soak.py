@@ -32,7 +32,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # session_svc from this checkout
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # support.server
 
-from support.server import ServedApp  # noqa: E402
+from support.server import ServedApp
 
 SEED_SESSIONS = 300
 RUNS_PER_SESSION = 5
