@@ -103,6 +103,7 @@ class Database:
                         self._new_replica_pool,
                         settings.connect_timeout,
                         settings.shutdown_grace,
+                        settings.pg_dead_timeout,
                     )
                     for index, dsn in enumerate(config.read_dsns)
                 ],

@@ -41,6 +41,7 @@ from psycopg.rows import dict_row
 from ..errors import DatabaseFault
 from .faults import GuardedPool
 from .health import DatabaseHealth
+from .liveness import sever
 
 logger = logging.getLogger("session_svc.db")
 
@@ -76,12 +77,16 @@ class Replica:
         make_pool: Callable[[Replica], GuardedPool],
         connect_timeout: float,
         close_timeout: float,
+        dead_timeout: float = 5.0,
     ) -> None:
         self.index = index
         self.pool_label = f"replica-{index}"
         self.dsn = dsn
         self.fault_counts: collections.Counter[str] = collections.Counter()
-        self.health = DatabaseHealth(f"{db_id}/{self.pool_label}", dsn, connect_timeout, self._replace_pool)
+        # A replica that stops answering is found out like the primary (liveness.py).
+        self.health = DatabaseHealth(
+            f"{db_id}/{self.pool_label}", dsn, connect_timeout, self._replace_pool, dead_timeout, self._release_hung
+        )
         self._make_pool = make_pool
         self._close_timeout = close_timeout
         self._retiring: set[asyncio.Task[None]] = set()
@@ -100,6 +105,16 @@ class Replica:
     async def _replace_pool(self) -> None:
         old, self.pool = self.pool, self._make_pool(self)
         await self.pool.open(wait=False)
+        task = asyncio.get_running_loop().create_task(old.close(timeout=self._close_timeout))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _release_hung(self) -> None:
+        """As Database._release_hung: stuck requests fail now, the pool is retired until it is back."""
+        old, self.pool = self.pool, self._make_pool(self)
+        old.abandon_checkouts()
+        for conn in old.checked_out:
+            sever(conn)
         task = asyncio.get_running_loop().create_task(old.close(timeout=self._close_timeout))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)

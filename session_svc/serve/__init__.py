@@ -52,7 +52,7 @@ def _loop_factory(worker_class: str, settings: Settings) -> Callable[[], asyncio
 
 
 async def _serve(
-    app: Any, config: Any, settings: Settings, stop_requested: Callable[[], Awaitable[None]], sockets: Any = None
+    app: Any, config: Any, settings: Settings, stop_requested: Callable[[], Awaitable[object]], sockets: Any = None
 ) -> None:
     """Serve `app` in this process until the shutdown sequence (module docstring) has run."""
     delay, _ = _delays(settings)
