@@ -110,6 +110,7 @@ class Database:
                 self.dsn,
                 settings.replicas.max_lag,
                 settings.connect_timeout,
+                settings.pg_dead_timeout,
             )
         self.sessions_ident = sql.Identifier(self.schema, self.session_table)
         self.runs_ident = sql.Identifier(self.schema, self.runs_table)

@@ -41,7 +41,7 @@ from psycopg.rows import dict_row
 from ..errors import DatabaseFault
 from .faults import GuardedPool
 from .health import DatabaseHealth
-from .liveness import sever
+from .liveness import sever, tcp_params
 
 logger = logging.getLogger("session_svc.db")
 
@@ -196,8 +196,10 @@ class ReplicaSet:
         primary_dsn: str,
         max_lag: float,
         connect_timeout: float,
+        dead_timeout: float = 5.0,
     ) -> None:
         self.db_id = db_id
+        self._dead_timeout = dead_timeout
         self.replicas = list(replicas)
         self._primary_dsn = primary_dsn
         self.max_lag = max_lag
@@ -311,6 +313,7 @@ class ReplicaSet:
                         connect_timeout=max(1, round(self._connect_timeout)),
                         application_name="agno-session-replica-probe",
                         row_factory=dict_row,
+                        **tcp_params(self._dead_timeout),
                     )
                     self._probe_conns[key] = conn
                 cur = await conn.execute(statement)
