@@ -43,9 +43,9 @@ def trgm_dsn(pg_server_dsn: str) -> str:
     return dsn
 
 
-def page_statement(dsn: str) -> sql.Composed:
+def page_statement(dsn: str, pattern: str) -> sql.Composed:
     """The list statement the service runs for `?session_name=` (default sort, no other filter)."""
-    variant = (False, None, False, True, False, "created_at", True, None)
+    variant = (False, None, False, "short" if len(pattern) < 3 else "search", False, "created_at", True, None)
     return statements.compose(
         "list_sessions",
         sessions=sql.Identifier("ai", "agno_sessions"),
@@ -62,7 +62,7 @@ def explain(dsn: str, pattern: str) -> str:
         # with seq scans priced out, the planner shows whether the index can serve the filter at all.
         conn.execute("SET enable_seqscan = off")
         params = {"session_name_pattern": f"%{pattern}%", "limit": 20, "offset": 0}
-        rows = conn.execute(sql.SQL("EXPLAIN ") + page_statement(dsn), params).fetchall()
+        rows = conn.execute(sql.SQL("EXPLAIN ") + page_statement(dsn, pattern), params).fetchall()
     return "\n".join(row[0] for row in rows)
 
 
@@ -98,6 +98,8 @@ def test_trigram_index_serves_the_name_search_with_identical_results(trgm_dsn: s
     # Both the count and the page of the list read through the index for a 3+ character search.
     plan = explain(trgm_dsn, "topic 1")
     assert plan.count(f"Bitmap Index Scan on {INDEX}") == 2, plan
+    # Under 3 characters there is no trigram to look up: the statement keeps to a scan.
+    assert INDEX not in explain(trgm_dsn, "to")
     assert list_answers(trgm_dsn) == before
     # Idempotent: a second run changes nothing and succeeds.
     again = subprocess.run(

@@ -12,6 +12,11 @@ unloaded, and the SQL cost of the list's exact `total_count` is read with EXPLAI
 
 1 M sessions (about 4 M runs, ~12 GB with agno's JSON sizes) takes long on a 2-core machine: pass
 `--sizes 10000,100000,1000000` and expect the 1 M insert to take tens of minutes.
+
+At each size it also measures the scale features (tests/bench/scale_features.py): the name search
+without and with the trigram index, a deep cursor page against page 1 and the same offset page; and
+once, on a separate primary + streaming replica pair with `--replica-sessions` sessions, read
+throughput with the replica against the primary alone (`--replica-sessions 0` skips it).
 """
 
 from __future__ import annotations
@@ -201,8 +206,18 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="wrk connections (default 1: unloaded latency)",
     )
+    parser.add_argument(
+        "--replica-sessions", type=int, default=20000, help="sessions for the replica throughput run (0 skips it)"
+    )
+    parser.add_argument(
+        "--replica-connections", type=int, default=16, help="wrk connections for the replica run (default 16)"
+    )
+    parser.add_argument("--skip-base", action="store_true", help="only the scale features, not the base workloads")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    import scale_features  # beside this file
+
+    feature_rows: list[dict[str, Any]] = []
 
     from session_svc.serve.embedded_pg import start_embedded_postgres
 
@@ -221,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             db_size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
             runs_count = conn.execute(f"SELECT count(*) FROM {SCHEMA}.agno_runs").fetchone()[0]
         paths = scale_workloads(dsn, size, args.users)
-        for indexed in (False, True):
+        for indexed in (False, True) if not args.skip_base else ():
             set_extra_indexes(dsn, indexed)
             count_all = explain_ms(dsn, f"SELECT count(*) FROM {SCHEMA}.agno_sessions")
             count_user = explain_ms(
@@ -253,10 +268,21 @@ def main(argv: list[str] | None = None) -> int:
                     )
             finally:
                 server.stop()
-        (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+        set_extra_indexes(dsn, True)
+        feature_rows += scale_features.trigram(dsn, size, out, PORT, args.seconds, args.connections)
+        feature_rows += scale_features.cursor_pages(dsn, size, out, PORT, args.seconds, args.connections)
+        (out / "scale.json").write_text(
+            json.dumps({"meta": meta, "results": results, "features": feature_rows}, indent=1)
+        )
+    if args.replica_sessions:
+        feature_rows += scale_features.replica_throughput(
+            args.replica_sessions, out, PORT, args.seconds, args.replica_connections, args.users
+        )
     meta["load_end"] = Path("/proc/loadavg").read_text().strip()
-    text = scale_summary(meta, results)
-    (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    text = scale_summary(meta, results) + scale_features.summary(feature_rows)
+    (out / "scale.json").write_text(
+        json.dumps({"meta": meta, "results": results, "features": feature_rows}, indent=1)
+    )
     (out / "summary.md").write_text(text)
     print("\n" + text)
     return 0
