@@ -224,7 +224,8 @@ class _SharedDatabaseFigures:
                 for gauge, value in zip(self._gauges, values, strict=True):
                     gauge.labels(*labels).set(value)
             for lag_labels, seconds in replica_lags(db):
-                self._lag.labels(*lag_labels).set(seconds)
+                if not math.isnan(seconds):  # not measured yet: livemax would compare NaN
+                    self._lag.labels(*lag_labels).set(seconds)
             for error_labels, count in database_errors(db):
                 written = self._errors_written.get(error_labels)
                 if written is None or count > written:
