@@ -342,7 +342,8 @@ async def read_on_replica(replicas: ReplicaSet, statement: Any, params: Any, man
     candidates = replicas.candidates()
     if not candidates:
         return MISS
-    fence = await replicas.fence.position()
+    # A primary marked down is not asked (that would cost each read a connect timeout).
+    fence = None if primary_down else await replicas.fence.position()
     if fence is None and not primary_down:
         return MISS  # the primary answers reads but not the fence query: stay consistent
     replica = candidates[0]
