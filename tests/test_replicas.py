@@ -280,3 +280,26 @@ def test_a_write_that_reaches_a_standby_is_503_not_500(pair: ReplicatedPair) -> 
         assert answer.status_code == 503
         assert answer.json() == {"detail": "Database 'default' is unavailable"}
         assert answer.headers["retry-after"] == "5"
+
+
+def test_primary_down_reads_come_from_the_replica(pair: ReplicatedPair) -> None:
+    with make_client(env_for(pair)) as client:
+        wait_for(lambda: replica_state(client) == "ok", "replica usable")
+        create(client, "s-1")
+        pair.wait_replayed()
+        pair.primary.stop("fast")
+        try:
+            # Writes answer 503; once the primary is marked down, reads come from the replica.
+            assert client.post("/sessions", params={"type": "agent"}, json={}).status_code == 503
+            wait_for(lambda: client.get("/readyz").status_code == 503, "primary not ready")
+            time.sleep(1.5)  # longer than the lag bound: the replica must stay usable meanwhile
+            reads = replica_reads(client)
+            assert client.get("/sessions/s-1").status_code == 200
+            assert client.get("/sessions").json()["meta"]["total_count"] == 1
+            assert replica_reads(client) == reads + 2
+            body = client.get("/readyz").json()
+            assert body["failing_db_ids"] == ["default"] and body["replicas"]["default"][0]["state"] == "ok"
+        finally:
+            pair.primary.start()
+        pair.wait_streaming()
+        wait_for(lambda: client.post("/sessions", params={"type": "agent"}, json={}).status_code == 201, "writes back")

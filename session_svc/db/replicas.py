@@ -291,6 +291,10 @@ class ReplicaSet:
         """Age of the newest primary sample the replica has replayed; None when unknown."""
         if replay_lsn is None or not self._history:
             return None
+        if replay_lsn >= self._history[-1][1]:
+            # Caught up with the newest position known (at most PROBE_INTERVAL old while the primary
+            # answers; while it is down, the last one it gave, so the replica stays usable).
+            return 0.0
         now = time.monotonic()
         for sampled_at, lsn in reversed(self._history):
             if lsn <= replay_lsn:
