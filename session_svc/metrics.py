@@ -68,7 +68,10 @@ DB_GAUGES = (
 )
 # Replicas only; the worst worker's view in multiprocess mode (each worker runs its own probe).
 LAG_NAME = "agno_session_db_replica_lag_seconds"
-LAG_HELP = "0 while the replica has replayed the newest primary WAL position sampled, else the age of the newest one it has (NaN until measured)."
+LAG_HELP = (
+    "0 while the replica has replayed the newest primary WAL position sampled, else the age of the newest one"
+    " it has replayed (NaN until measured)."
+)
 DB_ERRORS_NAME = "agno_session_db_errors"
 DB_ERRORS_HELP = "Database errors by kind: unavailable, pool_timeout, statement_timeout, other."
 FAULT_KINDS = ("unavailable", "pool_timeout", "statement_timeout", "other")
