@@ -208,7 +208,9 @@ def summary(rows: list[dict[str, Any]]) -> str:
         "",
         "## Scale features (name search, cursor pages, replica)",
         "",
-        f"wrk, {rows[0].get('connections', '')} figures per round; p50 in ms. Shared 2-core machine.",
+        "wrk against `session-svc serve` at its defaults, two rounds each (A B A B); name search and pages over"
+        " `--connections` (default 1), the replica run over `--replica-connections` (default 16). Shared 2-core"
+        " machine: both PostgreSQL servers, the service and wrk share its two cores.",
         "",
         "| sessions | feature | variant | round | req/s | p50 ms | p99 ms | errors | replica share |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|",
