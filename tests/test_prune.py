@@ -213,3 +213,32 @@ def test_bad_arguments_are_one_line(conn: psycopg.Connection, prune_dsn: str, ar
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0 and message in result.stderr
     assert snapshot(conn) == before
+
+
+@pytest.mark.contract
+def test_agentos_lists_the_rest_after_a_prune(conn: psycopg.Connection, prune_dsn: str) -> None:
+    """agno's own AgentOS 3.1.10 on the pruned tables: it lists exactly the sessions left, with their runs."""
+    pytest.importorskip("agno.os")
+    from agno.db.postgres import PostgresDb
+    from agno.os import AgentOS
+    from starlette.testclient import TestClient
+
+    from tests.contract.dsn import sqlalchemy_url
+
+    _, new = seed_mix(conn)
+    assert run_prune(prune_dsn, "--older-than", "90d").returncode == 0
+    os.environ.setdefault("AGNO_TELEMETRY", "false")
+    db = PostgresDb(id="default", db_url=sqlalchemy_url(prune_dsn), db_schema="ai")
+    try:
+        with TestClient(AgentOS(db=db, telemetry=False).get_app()) as agentos:
+            listed: set[str] = set()
+            for session_type in TYPES:
+                answer = agentos.get("/sessions", params={"type": session_type, "limit": 100})
+                assert answer.status_code == 200, answer.text
+                listed |= {item["session_id"] for item in answer.json()["data"]}
+            assert listed == new
+            detail = agentos.get("/sessions/new-agent-0", params={"type": "agent"})
+            assert detail.status_code == 200
+            assert agentos.get("/sessions/old-agent-0", params={"type": "agent"}).status_code == 404
+    finally:
+        db.db_engine.dispose()
