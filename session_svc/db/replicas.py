@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import contextvars
 import itertools
 import logging
@@ -326,10 +327,8 @@ class ReplicaSet:
             logger.debug("replica probe of db_id=%s failed: %s", self.db_id, type(exc).__name__)
             stale = self._probe_conns.pop(key, None)
             if stale is not None:
-                try:
+                with contextlib.suppress(psycopg.Error, OSError):  # already broken
                     await stale.close()
-                except Exception:  # already broken
-                    pass
             return None
 
 

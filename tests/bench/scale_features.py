@@ -208,9 +208,11 @@ def summary(rows: list[dict[str, Any]]) -> str:
         "",
         "## Scale features (name search, cursor pages, replica)",
         "",
-        "wrk against `session-svc serve` at its defaults, two rounds each (A B A B); name search and pages over"
-        " `--connections` (default 1), the replica run over `--replica-connections` (default 16). Shared 2-core"
-        " machine: both PostgreSQL servers, the service and wrk share its two cores.",
+        (
+            "wrk against `session-svc serve` at its defaults, two rounds each (A B A B); name search and pages over"
+            " `--connections` (default 1), the replica run over `--replica-connections` (default 16). Shared 2-core"
+            " machine: both PostgreSQL servers, the service and wrk share its two cores."
+        ),
         "",
         "| sessions | feature | variant | round | req/s | p50 ms | p99 ms | errors | replica share |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|",
