@@ -241,15 +241,18 @@ class Database:
 
     # -- reads ---------------------------------------------------------------------------------------
 
-    async def read(self, statement: sql.Composed, params: dict[str, Any], many: bool = False) -> Any:
+    async def read(
+        self, statement: sql.Composed, params: dict[str, Any], many: bool = False, prepare: bool | None = None
+    ) -> Any:
         """A read-only statement's rows (`many`) or row, from a usable replica when one is configured
-        and caught up with the primary (replicas.py: the fence), else from the primary."""
+        and caught up with the primary (replicas.py: the fence), else from the primary. `prepare`
+        as psycopg's (False for a statement whose text varies per request)."""
         if self.replicas is not None:
-            result = await read_on_replica(self.replicas, statement, params, many, self.health.down)
+            result = await read_on_replica(self.replicas, statement, params, many, self.health.down, prepare)
             if result is not MISS:
                 return result
         async with self.pool.connection() as conn:
-            cur = await conn.execute(statement, params)
+            cur = await conn.execute(statement, params, prepare=prepare)
             return await cur.fetchall() if many else await cur.fetchone()
 
     def pools(self) -> list[tuple[str, GuardedPool, bool, Counter[str]]]:
@@ -261,11 +264,12 @@ class Database:
 
     # -- statements ------------------------------------------------------------------------------
 
-    def statement(self, name: str, variant: Any = None, **extra: sql.Composable) -> sql.Composed:
+    def statement(self, name: str, variant: Any = None, cache: bool = True, **extra: sql.Composable) -> sql.Composed:
         """`sql/<name>.sql` composed for this database, cached under (name, variant): callers
-        derive `extra` slots from `variant` alone, so the set of texts stays small and fixed."""
+        derive `extra` slots from `variant` alone, so the set of texts stays small and fixed.
+        `cache=False` for a text that holds a per-request literal (never prepared either)."""
         key = (name, variant)
-        stmt = self._statements.get(key)
+        stmt = self._statements.get(key) if cache else None
         if stmt is None:
             legacy = sql.SQL("s.runs") if self.has_legacy_runs else sql.SQL("NULL::jsonb")
             stmt = statements.compose(
@@ -276,7 +280,8 @@ class Database:
                 side_deletes=self._side_deletes(),
                 **extra,
             )
-            self._statements[key] = stmt
+            if cache:
+                self._statements[key] = stmt
         return stmt
 
     def _side_deletes(self) -> sql.Composable:

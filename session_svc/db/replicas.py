@@ -335,12 +335,16 @@ class ReplicaSet:
 MISS = object()  # ReplicaSet.read's "no replica answered: read on the primary"
 
 
-async def _fetch(conn: psycopg.AsyncConnection[Any], statement: Any, params: Any, many: bool) -> Any:
-    cur = await conn.execute(statement, params)
+async def _fetch(
+    conn: psycopg.AsyncConnection[Any], statement: Any, params: Any, many: bool, prepare: bool | None
+) -> Any:
+    cur = await conn.execute(statement, params, prepare=prepare)
     return await cur.fetchall() if many else await cur.fetchone()
 
 
-async def read_on_replica(replicas: ReplicaSet, statement: Any, params: Any, many: bool, primary_down: bool) -> Any:
+async def read_on_replica(
+    replicas: ReplicaSet, statement: Any, params: Any, many: bool, primary_down: bool, prepare: bool | None = None
+) -> Any:
     """The rows from a usable, caught-up replica, or MISS (then the caller reads on the primary)."""
     candidates = replicas.candidates()
     if not candidates:
@@ -353,13 +357,13 @@ async def read_on_replica(replicas: ReplicaSet, statement: Any, params: Any, man
     try:
         async with replica.pool.connection() as conn:
             if fence is None or (replica.replay_lsn is not None and replica.replay_lsn >= fence):
-                result = await _fetch(conn, statement, params, many)
+                result = await _fetch(conn, statement, params, many, prepare)
             else:
                 # Not known to be past the fence yet: ask in the same round trip as the read
                 # (pipeline), the position first, so the read's snapshot is at least that recent.
                 async with conn.pipeline():
                     position = await conn.execute("SELECT pg_last_wal_replay_lsn()::text AS lsn")
-                    cur = await conn.execute(statement, params)
+                    cur = await conn.execute(statement, params, prepare=prepare)
                     row = await position.fetchone()
                     result = await cur.fetchall() if many else await cur.fetchone()
                 replica.note_replayed(parse_lsn(row["lsn"]) if row else None)
