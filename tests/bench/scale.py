@@ -280,9 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     meta["load_end"] = Path("/proc/loadavg").read_text().strip()
     text = scale_summary(meta, results) + scale_features.summary(feature_rows)
-    (out / "scale.json").write_text(
-        json.dumps({"meta": meta, "results": results, "features": feature_rows}, indent=1)
-    )
+    (out / "scale.json").write_text(json.dumps({"meta": meta, "results": results, "features": feature_rows}, indent=1))
     (out / "summary.md").write_text(text)
     print("\n" + text)
     return 0

@@ -85,6 +85,7 @@ def set_trigram(dsn: str, present: bool) -> None:
 def trigram(dsn: str, size: int, out: Path, port: int, seconds: int, connections: int) -> list[dict[str, Any]]:
     """Name search without / with the trigram index, alternated twice."""
     rows = []
+
     def paths(patterns: tuple[str, ...]) -> list[str]:
         return [f"/sessions?{urlencode({'session_name': w, 'limit': PAGE_LIMIT})}" for w in patterns]
 
