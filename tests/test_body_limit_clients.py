@@ -23,8 +23,9 @@ import httpx
 import pytest
 import requests
 import test_ops_process
-from session_svc.middleware.lingering import LINGER_SECONDS
 from test_ops_process import Service
+
+from session_svc.middleware.lingering import LINGER_SECONDS
 
 LIMIT = 10 * 1024 * 1024  # AGNO_MAX_BODY_BYTES's default
 UPLOAD = b"{" + b" " * (11_000_000 - 2) + b"}"
