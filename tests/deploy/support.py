@@ -122,9 +122,7 @@ def service_env(dsn: str, port: int, **extra: str) -> dict[str, str]:
 
 # Variables the chart and compose file set ahead of the service code that reads them (their names are
 # fixed with that work, so a misspelling is still caught). Delete an entry once session_svc reads it.
-PENDING_VARIABLES = {
-    "AGNO_PG_DEAD_TIMEOUT": "dead-network detection",
-}
+PENDING_VARIABLES: dict[str, str] = {}
 
 
 def service_reads(variable: str) -> bool:
