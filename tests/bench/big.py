@@ -99,3 +99,94 @@ def seed_big(db: Any, seed: int = 11) -> int:
         written += len(runs)
     assert db.get_session(HUGE_SESSION, SessionType.AGENT) is not None
     return written
+
+
+SEED_MARKER = "big-sessions-1"
+
+
+def ensure_seeded_big(dsn: str) -> None:
+    """Seed the big sessions once per database (marked in public.bench_seed, as run.py does)."""
+    import time
+
+    import psycopg
+    from agno.db.postgres import PostgresDb
+    from contract.dsn import sqlalchemy_url
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM public.bench_seed WHERE marker = %s", (SEED_MARKER,)).fetchone():
+            print("reusing the seeded big sessions", flush=True)
+            return
+    started = time.monotonic()
+    print("seeding big sessions through agno's PostgresDb ...", flush=True)
+    db = PostgresDb(id="bench-db", db_url=sqlalchemy_url(dsn), db_schema="ai")
+    runs = seed_big(db)
+    db.db_engine.dispose()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE ai.agno_runs")
+        conn.execute("INSERT INTO public.bench_seed (marker) VALUES (%s)", (SEED_MARKER,))
+        size = conn.execute(
+            "SELECT sum(length(run_data::text)) FROM ai.agno_runs WHERE session_id = %s", (HUGE_SESSION,)
+        ).fetchone()[0]
+    print(f"seeded {runs} big runs in {time.monotonic() - started:.0f} s; {HUGE_SESSION}: {size / 1e6:.1f} MB of run_data", flush=True)
+
+
+def workloads() -> dict[str, dict[str, Any]]:
+    """The big-session workloads, in run.py's spec shape (`ours_only`: AgentOS has no such route)."""
+    from . import wrk
+
+    def get(*paths: str) -> Any:
+        return lambda tag: wrk.cycle_script("GET", list(paths))
+
+    huge = f"/sessions/{HUGE_SESSION}"
+    return {
+        "big_list_unnamed": {"script": get(f"/sessions?type=agent&component_id={UNNAMED_AGENT}&limit=20")},
+        "big_list_named": {"script": get(f"/sessions?type=agent&component_id={NAMED_AGENT}&limit=20")},
+        "big_detail_1000": {"script": get(f"{huge}?type=agent"), "connections": 4},
+        "big_runs_1000": {"script": get(f"{huge}/runs?type=agent"), "connections": 4},
+        "big_previews_1000": {"script": get(f"{huge}/run-previews?type=agent"), "connections": 4},
+        "big_run_of_1000": {"script": get(f"{huge}/runs/{HUGE_SESSION}-r0500?type=agent"), "connections": 4},
+        "big_runs_1000_page20": {"script": get(f"{huge}/runs?type=agent&limit=20"), "connections": 4, "ours_only": True},
+        "big_runs_20": {"script": get(f"/sessions/{SMALL_SESSION}/runs?type=agent"), "connections": 4},
+    }
+
+
+def table(agg: dict[tuple[str, str], dict[str, Any]]) -> str:
+    """The big-session workloads: req/s against AgentOS, latencies, and each server's peak RSS."""
+    from .report import AGENTOS, OURS, OURS_UVICORN, fmt, ratio
+
+    labels = {
+        "big_list_unnamed": "list page, 20 unnamed sessions × 200 runs, 16 conn.",
+        "big_list_named": "list page, the same 20 sessions named, 16 conn.",
+        "big_detail_1000": "detail of the 1,000-run session, 4 conn.",
+        "big_runs_1000": "`/runs` of the 1,000-run session, 4 conn.",
+        "big_previews_1000": "`/run-previews` of the 1,000-run session, 4 conn.",
+        "big_run_of_1000": "one run of the 1,000-run session, 4 conn.",
+        "big_runs_1000_page20": "`/runs?limit=20` of the 1,000-run session, 4 conn.",
+        "big_runs_20": "`/runs` of a 20-run session, 4 conn.",
+    }
+    lines = [
+        (
+            "| workload | AgentOS req/s | ours req/s | ours / AgentOS | `uvicorn` / AgentOS | AgentOS p50 / p99 ms "
+            "| ours p50 / p99 ms | peak RSS MiB: ours largest process (all) / AgentOS | errors ours / AgentOS |"
+        ),
+        "|---|---:|---:|---:|---:|---|---|---|---|",
+    ]
+    for workload, label in labels.items():
+        o, a, u = agg.get((workload, OURS)), agg.get((workload, AGENTOS)), agg.get((workload, OURS_UVICORN))
+        if not o:
+            continue
+        lines.append(
+            f"| {label} | {fmt(a['rps'] if a else None)} | {fmt(o['rps'])} | {fmt(ratio(o['rps'], a['rps'] if a else None), 1, '×')} "
+            f"| {fmt(ratio(u['rps'], a['rps']) if u and a else None, 1, '×')} "
+            f"| {fmt(a['p50_ms'] if a else None)} / {fmt(a['p99_ms'] if a else None)} | {fmt(o['p50_ms'])} / {fmt(o['p99_ms'])} "
+            f"| {fmt(o['rss_mib_max_process'], 0)} ({fmt(o['rss_mib'], 0)}) / {fmt(a['rss_mib_max_process'] if a else None, 0)} "
+            f"| {o['errors']} / {a['errors'] if a else '–'} |"
+        )
+    page, small = agg.get(("big_runs_1000_page20", OURS)), agg.get(("big_runs_20", OURS))
+    unnamed, named = agg.get(("big_list_unnamed", OURS)), agg.get(("big_list_named", OURS))
+    notes = []
+    if page and small:
+        notes.append(f"`/runs?limit=20` p50 / `/runs` of 20 runs p50: {fmt(ratio(page['p50_ms'], small['p50_ms']), 2, '×')}")
+    if unnamed and named:
+        notes.append(f"unnamed / named list page p50: {fmt(ratio(unnamed['p50_ms'], named['p50_ms']), 2, '×')}")
+    return "\n".join(lines) + ("\n\n" + "; ".join(notes) + "." if notes else "")

@@ -226,9 +226,16 @@ class Bench:
         samples: dict[str, Any] = {}
 
         def sample() -> None:
-            time.sleep(seconds / 2)
-            samples["rss"] = server.rss_bytes()
-            samples["conns"] = server.connections_per_process()
+            # Peak RSS per process: sampled every 0.2 s over the run (big answers come and go).
+            deadline = time.monotonic() + seconds
+            peak: list[int] = []
+            while time.monotonic() < deadline:
+                now = server.rss_bytes()
+                peak = [max(a, b) for a, b in zip(peak, now, strict=False)] + now[len(peak) :]
+                if "conns" not in samples and time.monotonic() > deadline - seconds / 2:
+                    samples["conns"] = server.connections_per_process()
+                time.sleep(0.2)
+            samples["rss"] = peak
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -579,6 +586,10 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
         "",
         report.detail_table(agg),
     ]
+    if any(w.startswith("big_") for w in order):
+        from bench import big
+
+        lines += ["## Big sessions (tests/bench/big.py)", "", big.table(agg), ""]
     if "overload" in bench.extra:
         o = bench.extra["overload"]
         lines += [
@@ -684,6 +695,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--overload", action="store_true", help="measure overload even with --quick")
     parser.add_argument(
+        "--big",
+        action="store_true",
+        help="also seed and measure big sessions (tests/bench/big.py): list pages of 200-run sessions, "
+        "a 1,000-run session's detail and runs at 4 connections, run pages",
+    )
+    parser.add_argument(
         "--pg-options",
         help="also run ours as 'ours-pgopts' with these libpq options, e.g. '-c plan_cache_mode=force_generic_plan'",
     )
@@ -706,6 +723,11 @@ def main(argv: list[str] | None = None) -> int:
     dsn, pg_dir = start_database(plan.sessions)
     seeded = ensure_seeded(dsn, plan.sessions)
     specs = workloads(seeded)
+    if args.big:
+        from bench import big
+
+        big.ensure_seeded_big(dsn)
+        specs.update(big.workloads())
     order = [w for w in specs if not args.workloads or w in args.workloads.split(",")]
 
     from session_svc.settings import load_settings
@@ -749,6 +771,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in order:
             print(f"{name}:", flush=True)
             members = group + ([ceiling] if name == "detail" else [])
+            if specs[name].get("ours_only"):  # an extension AgentOS does not have
+                members = [s for s in group if s is not agentos]
             bench.compare(name, specs[name], members)
             bench.save(meta)
         if not args.no_overload and (args.overload or not quick):
