@@ -102,3 +102,54 @@ def test_one_run_reads_by_primary_key_and_falls_back_to_the_runs_own_ids(client,
     assert client.get("/sessions/none/runs/r1").json() == {"detail": "Session with ID none has no runs"}
     assert client.get("/sessions/one/runs/r1?user_id=other").status_code == 404
     assert client.get("/sessions/one/runs/a%00b").json() == {"detail": "Run with ID a\x00b not found in session one"}
+
+
+def _conversation(count: int) -> list[dict]:
+    """Runs with every message shape the detail projection must keep right: system, tool and
+    history messages (dropped to null in SQL), history user messages (kept for the name), messages
+    without ids (their ids come from their positions), non-object and odd-role messages."""
+    runs: list[dict] = []
+    for i in range(count):
+        messages = [
+            {"id": f"s{i}", "role": "system", "content": "sys"},
+            {"role": "user", "content": f"old question {i}", "from_history": True},
+            {"role": "assistant", "content": f"old answer {i}", "from_history": True},
+            {"role": "assistant", "content": "lax history flag", "from_history": "yes"},
+            "not a message",
+            {"role": 5, "content": "numeric role"},
+            {"role": "user", "content": f"question {i}", "created_at": T0 + i},
+            {"role": "tool", "content": "tool result", "tool_call_id": "c"},
+            {"id": f"a{i}", "role": "assistant", "content": f"answer {i}", "metrics": {"input_tokens": i}},
+        ]
+        run = {"run_id": f"c-{i:04d}", "created_at": T0 + i, "messages": messages, "content": "x" * 100,
+               "tools": [{"tool": i}], "metrics": {"m": i}, "input": {"input_content": f"question {i}"}}  # fmt: skip
+        if i % 4 == 1:
+            run.update(parent_run_id="c-0000", agent_id="member")  # a member run: not in chat_history
+        elif i % 4 == 2:
+            run.update(team_id="t")
+        elif i % 4 == 3:
+            run.update(agent_id="a", agent_name="A")
+        else:
+            run.update(messages=[])  # no messages: the name falls through to a later run
+        runs.append(run)
+    return runs
+
+
+@pytest.mark.parametrize("session_type", ["agent", "team", "workflow"])
+def test_big_detail_is_the_renderers_output(client, db, session_type):
+    runs = _conversation(120)
+    columns = {"agent_id": "a"} if session_type == "agent" else {"team_id": "t"} if session_type == "team" else {"workflow_id": "w"}
+    insert_session(db, "conv", session_type=session_type, **columns, workflow_data={"name": "W"} if session_type == "workflow" else None)
+    for index, run in enumerate(runs):
+        insert_run(db, "conv", run, index)
+    row = {
+        "session_id": "conv", "session_type": session_type, "agent_id": None, "team_id": None, "workflow_id": None,
+        "user_id": None, "session_data": None, "agent_data": None, "team_data": None,
+        "workflow_data": {"name": "W"} if session_type == "workflow" else None, "metadata": None, "summary": None,
+        "created_at": 1795545569, "updated_at": 1795545569, "runs": jsonb_order(runs), **columns,
+    }  # fmt: skip
+    for type_query in ("", "?type=agent", "?type=team", "?type=workflow"):
+        answer = client.get(f"/sessions/conv{type_query}")
+        assert answer.status_code == 200
+        as_type = type_query.rpartition("=")[2] or None
+        assert answer.content == render.dumps(render.session_detail(row, as_type, keep_nulls=False)), type_query

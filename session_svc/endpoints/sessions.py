@@ -227,7 +227,7 @@ async def create_session(request: Request) -> Response:
 
 async def get_session(request: Request) -> Response:
     session_id, q, _, db, user_id = await _one_session(request, GET_SESSION)
-    row = None if has_nul(session_id, user_id) else await queries.get_session(db, session_id, user_id)
+    row = None if has_nul(session_id, user_id) else await queries.get_session_detail(db, session_id, user_id)
     if row is None:
         if q.session_type is None:
             raise HTTPError(404, f"Session with id '{session_id}' not found")
