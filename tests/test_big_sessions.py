@@ -152,4 +152,4 @@ def test_big_detail_is_the_renderers_output(client, db, session_type):
         answer = client.get(f"/sessions/conv{type_query}")
         assert answer.status_code == 200
         as_type = type_query.rpartition("=")[2] or None
-        assert answer.content == render.dumps(render.session_detail(row, as_type, keep_nulls=False)), type_query
+        assert answer.content == dumps(render.session_detail(row, as_type, keep_nulls=False)), type_query
