@@ -1,7 +1,7 @@
 -- get_session_detail: one session and, of each of its runs, only what the detail schemas read, for
 -- GET /sessions/{id}, in one round trip.
--- Returns 0 or 1 row: as session_get.sql (the 14 session columns, `runs_json` as text, and
--- `legacy_runs`), but each run object keeps only the keys session_svc/render.py's detail builders
+-- Returns 0 or 1 row: as get_session.sql (the 14 session columns, `runs_json` as text, and
+-- `legacy_runs`), but each run object keeps only the keys session_svc/render/sessions.py's detail builders
 -- read (run_id, agent_id, team_id, agent_name, team_name, parent_run_id, created_at, input,
 -- messages; key presence kept, for agno's agent_id/team_id run dispatch), and in `messages` a
 -- message chat_history skips anyway (role system or tool, or from_history true) becomes JSON null,

@@ -1,11 +1,11 @@
 -- get_session_for_previews: one session and, of each of its runs, only what a run preview reads, for
 -- GET /sessions/{id}/run-previews, in one round trip.
--- Returns 0 or 1 row: the session columns the previews read, `runs_json` (as session_get.sql: the
+-- Returns 0 or 1 row: the session columns the previews read, `runs_json` (as get_session.sql: the
 -- runs in read order, as json text) and `legacy_runs`. Each run object keeps only the keys
--- session_svc/render_runs.py: iter_run_previews, its classification and filters read (ids,
+-- session_svc/render/runs.py: iter_run_previews, its classification and filters read (ids,
 -- status, created_at, content, input), and `messages`/`step_executor_runs` only when the run has
 -- no `input.input_content`, the one case where its run_input comes from them
--- (render_values.py: run_input). A run_data that is not an object is passed as stored.
+-- (render/values.py: run_input). A run_data that is not an object is passed as stored.
 -- A table run and its legacy copy are merged by run_id, which the reduced object keeps.
 SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id,
        (SELECT json_agg(

@@ -3,7 +3,7 @@
 -- Returns 0 or 1 row: the session columns the run renderers read, `total_count` (the runs the
 -- bare array would hold) and `page_runs` (json array of that page's run_data, in the bare array's
 -- order: run_index, created_at, run_id). The runs a page counts are those the renderers keep
--- (session_svc/render_runs.py: _classified_runs and the status filter): inside the inclusive
+-- (session_svc/render/runs.py: _classified_runs and the status filter): inside the inclusive
 -- created_at window (a non-numeric created_at is kept), for a team session (the `type` parameter,
 -- else the detected type, as agno/db/utils.py: detect_session_type) only runs with an agent_id or
 -- team_id, and, with statuses, a string status among them (any case). Without filters no run_data

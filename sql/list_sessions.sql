@@ -16,7 +16,7 @@
 --     message with truthy content -> {"messages": [{"role": "user", "content": ...}]}, or else a
 --     non-null input -> {"input": ...};
 --   NULL when no run qualifies. session_svc/db/sessions.py hands it to the same Python rule
---   (render_values.py: list_session_name) as a one-run list, so the name's text is formatted
+--   (render/names.py: list_session_name) as a one-run list, so the name's text is formatted
 --   in one place.
 -- Runs are tested in order only until one qualifies: the first run alone (an index scan that
 -- stops after it), then, only if it does not qualify, the rest (UNION ALL runs its branches in

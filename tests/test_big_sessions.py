@@ -138,8 +138,20 @@ def _conversation(count: int) -> list[dict]:
 @pytest.mark.parametrize("session_type", ["agent", "team", "workflow"])
 def test_big_detail_is_the_renderers_output(client, db, session_type):
     runs = _conversation(120)
-    columns = {"agent_id": "a"} if session_type == "agent" else {"team_id": "t"} if session_type == "team" else {"workflow_id": "w"}
-    insert_session(db, "conv", session_type=session_type, **columns, workflow_data={"name": "W"} if session_type == "workflow" else None)
+    columns = (
+        {"agent_id": "a"}
+        if session_type == "agent"
+        else {"team_id": "t"}
+        if session_type == "team"
+        else {"workflow_id": "w"}
+    )
+    insert_session(
+        db,
+        "conv",
+        session_type=session_type,
+        **columns,
+        workflow_data={"name": "W"} if session_type == "workflow" else None,
+    )
     for index, run in enumerate(runs):
         insert_run(db, "conv", run, index)
     row = {

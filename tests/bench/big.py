@@ -127,7 +127,10 @@ def ensure_seeded_big(dsn: str) -> None:
         size = conn.execute(
             "SELECT sum(length(run_data::text)) FROM ai.agno_runs WHERE session_id = %s", (HUGE_SESSION,)
         ).fetchone()[0]
-    print(f"seeded {runs} big runs in {time.monotonic() - started:.0f} s; {HUGE_SESSION}: {size / 1e6:.1f} MB of run_data", flush=True)
+    print(
+        f"seeded {runs} big runs in {time.monotonic() - started:.0f} s; {HUGE_SESSION}: {size / 1e6:.1f} MB of run_data",
+        flush=True,
+    )
 
 
 def workloads() -> dict[str, dict[str, Any]]:
@@ -145,7 +148,11 @@ def workloads() -> dict[str, dict[str, Any]]:
         "big_runs_1000": {"script": get(f"{huge}/runs?type=agent"), "connections": 4},
         "big_previews_1000": {"script": get(f"{huge}/run-previews?type=agent"), "connections": 4},
         "big_run_of_1000": {"script": get(f"{huge}/runs/{HUGE_SESSION}-r0500?type=agent"), "connections": 4},
-        "big_runs_1000_page20": {"script": get(f"{huge}/runs?type=agent&limit=20"), "connections": 4, "ours_only": True},
+        "big_runs_1000_page20": {
+            "script": get(f"{huge}/runs?type=agent&limit=20"),
+            "connections": 4,
+            "ours_only": True,
+        },
         "big_runs_20": {"script": get(f"/sessions/{SMALL_SESSION}/runs?type=agent"), "connections": 4},
     }
 
@@ -186,7 +193,9 @@ def table(agg: dict[tuple[str, str], dict[str, Any]]) -> str:
     unnamed, named = agg.get(("big_list_unnamed", OURS)), agg.get(("big_list_named", OURS))
     notes = []
     if page and small:
-        notes.append(f"`/runs?limit=20` p50 / `/runs` of 20 runs p50: {fmt(ratio(page['p50_ms'], small['p50_ms']), 2, '×')}")
+        notes.append(
+            f"`/runs?limit=20` p50 / `/runs` of 20 runs p50: {fmt(ratio(page['p50_ms'], small['p50_ms']), 2, '×')}"
+        )
     if unnamed and named:
         notes.append(f"unnamed / named list page p50: {fmt(ratio(unnamed['p50_ms'], named['p50_ms']), 2, '×')}")
     return "\n".join(lines) + ("\n\n" + "; ".join(notes) + "." if notes else "")
