@@ -100,22 +100,22 @@ bench-setup:
 # Ours vs AgentOS 3.1.10 on 2,000 agno-written sessions, plus server comparison and py-spy profiles (~30 min)
 [group('bench')]
 bench *ARGS: bench-setup
-    {{bench_python}} tests/bench/run.py --servers --profile {{ARGS}}
+    {{bench_python}} bench/run.py --servers --profile {{ARGS}}
 
 # The same in a few minutes (200 sessions, 2 s runs) for development
 [group('bench')]
 bench-quick *ARGS: bench-setup
-    {{bench_python}} tests/bench/run.py --quick {{ARGS}}
+    {{bench_python}} bench/run.py --quick {{ARGS}}
 
 # List/detail/runs latency at 10k and 100k sessions, with and without --extra-indexes (1M: --sizes 10000,100000,1000000)
 [group('bench')]
 bench-scale *ARGS: bench-setup
-    {{bench_python}} tests/bench/scale.py {{ARGS}}
+    {{bench_python}} bench/scale.py {{ARGS}}
 
 # What the live comparison costs: verify at sample 1.0 vs off (req/s), shadow vs AgentOS alone (p50/p99)
 [group('bench')]
 bench-cutover *ARGS: bench-setup
-    {{bench_python}} tests/bench/cutover.py {{ARGS}}
+    {{bench_python}} bench/cutover.py {{ARGS}}
 
 # The whole cut-over topology locally until Ctrl-C: embedded PostgreSQL seeded by agno, AgentOS, this
 # service and the nginx ingress (prints the URLs; ingress on :8000)

@@ -1,5 +1,5 @@
 """Cutting over from AgentOS: pass-through, live comparison (shadow, verify) and `session-svc compare`,
-against a real AgentOS 3.1.10 served by uvicorn (tests/bench/agentos_app.py) over the same PostgreSQL,
+against a real AgentOS 3.1.10 served by uvicorn (bench/agentos_app.py) over the same PostgreSQL,
 with agno's LocalMediaStorage, and a real `session-svc serve` process.
 """
 
@@ -146,7 +146,7 @@ def seeded(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Seed
 
 
 class AgentOSProcess:
-    """tests/bench/agentos_app.py (AgentOS 3.1.10 under uvicorn) in its own process group."""
+    """bench/agentos_app.py (AgentOS 3.1.10 under uvicorn) in its own process group."""
 
     def __init__(self, dsn: str, media_dir: Path) -> None:
         self.port = free_port()
@@ -155,7 +155,7 @@ class AgentOSProcess:
                "AGNO_TELEMETRY": "false"}  # fmt: skip
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process, closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, str(TESTS / "bench" / "agentos_app.py"), str(self.port)],
+            [sys.executable, str(TESTS.parent / "bench" / "agentos_app.py"), str(self.port)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60

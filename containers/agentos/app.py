@@ -9,7 +9,7 @@ AGENTOS_MEDIA_DIR  optional: agno's LocalMediaStorage there, so the media routes
                    (agno/os/routers/media/media.py: get_session_media) and delete_media=true work
 OS_SECURITY_KEY    optional: AgentOS's own bearer-key auth
 
-The agents, teams and workflows carry the ids tests/bench/seed.py writes, so seeded sessions name
+The agents, teams and workflows carry the ids bench/seed.py writes, so seeded sessions name
 components this AgentOS knows. Their model is never called by the /sessions routes.
 """
 

@@ -70,7 +70,7 @@ class Process:
 
 
 def seed_with_agno(dsn: str, media_dir: Path, *, sessions: int, user_id: str, image: bytes) -> tuple[str, str]:
-    """Sessions of every type through agno's storage API (tests/bench/seed.py), plus one real agent
+    """Sessions of every type through agno's storage API (bench/seed.py), plus one real agent
     run given an image, with the OpenAI API answered by respx (tests/contract/fake_openai.py): agno
     offloads the image to LocalMediaStorage in media_dir (agno/utils/media_offload.py). Returns that
     run's session id and the image's storage key. Needs the `contract` and `test` extras."""

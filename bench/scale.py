@@ -1,6 +1,6 @@
 """`just bench-scale`: our list, detail and runs latency at 10 k, 100 k (and 1 M) sessions.
 
-    python tests/bench/scale.py [--sizes 10000,100000] [--seconds 5] [--users 1000]
+    python bench/scale.py [--sizes 10000,100000] [--seconds 5] [--users 1000]
 
 Rows are shaped exactly like agno's: a few dozen template sessions (agent, team with member runs,
 workflow with step runs) are written through agno 3.1.10's PostgresDb, then copied with SQL
@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/: `contract`
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: `bench`, session_svc
 
 import psycopg
 

@@ -66,7 +66,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from contract.asgi import Lifespan
 
     from session_svc import render
@@ -166,7 +166,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
 
 
 async def _ceiling_us(dsn: str, ids: list[str], n: int) -> float:
-    """The pass-through endpoint (tests/bench/ceiling.py) in-process, for the same sessions."""
+    """The pass-through endpoint (bench/ceiling.py) in-process, for the same sessions."""
     import os
 
     os.environ.setdefault("AGNO_PG_DSN", dsn)

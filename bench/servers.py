@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 
 BENCH_DIR = Path(__file__).resolve().parent
-TESTS_DIR = BENCH_DIR.parent
+REPO_DIR = BENCH_DIR.parent
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -35,8 +35,8 @@ class Server:
     proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> None:
-        # tests/ for the bench packages, then the checkout itself: the code under test, not an installed copy
-        env = {**os.environ, "PYTHONPATH": f"{TESTS_DIR}{os.pathsep}{TESTS_DIR.parent}", **self.env}
+        # the checkout itself (the code under test, not an installed copy; `bench`), then tests/ (`contract`)
+        env = {**os.environ, "PYTHONPATH": f"{REPO_DIR}{os.pathsep}{REPO_DIR / 'tests'}", **self.env}
         if self.log_dir:
             with open(self.log_dir / f"{self.label}.log", "wb") as log:  # the child keeps its own copy
                 self.proc = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""The scale features' figures, for `just bench-scale` (tests/bench/scale.py calls these):
+"""The scale features' figures, for `just bench-scale` (bench/scale.py calls these):
 
 * name search p50 without and with the trigram index (`session-svc migrate --trigram`), over the
   same data, server restarted between, the two alternated (A B A B);
@@ -23,10 +23,10 @@ import psycopg
 
 from bench import servers, wrk
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SCHEMA = "ai"
 TRIGRAM_INDEX = "idx_agno_sessions_session_name_trgm"
-# Words of the template sessions' names (tests/bench/seed.py): each is in many names (about 10 % of
+# Words of the template sessions' names (bench/seed.py): each is in many names (about 10 % of
 # the rows for "budget"), so an index saves the scan but not the visits to every matching row.
 NAME_PATTERNS = ("budget", "vector", "paris", "plan #00", "review")
 # Digits of the session numbers grow() appends to names: a few hundred rows at 1 M, the kind of
@@ -42,7 +42,7 @@ def serve(label: str, port: int, out: Path, env: dict[str, str]) -> servers.Serv
         "AGNO_SERVICE_PORT": str(port),
         "AGNO_SERVICE_HOST": "127.0.0.1",
         "AGNO_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": f"{servers.TESTS_DIR}{os.pathsep}{REPO}",
+        "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests'}",
         **env,
     }
     return servers.Server(label, [sys.executable, "-m", "session_svc", "serve"], port, full_env, "/health", out)
@@ -169,7 +169,7 @@ def replica_throughput(
 ) -> list[dict[str, Any]]:
     """One primary + one streaming replica (tests/support/replication.py) holding `sessions`
     agno-shaped sessions: read throughput of the service with AGNO_PG_READ_DSN against without."""
-    sys.path.insert(0, str(servers.TESTS_DIR))
+    sys.path.insert(0, str(REPO / "tests"))
     from support.replication import replicated_pair
 
     from bench.scale import grow, prepare_templates, scale_workloads

@@ -18,7 +18,9 @@ from agno.os import AgentOS
 from agno.team import Team
 from agno.workflow import Step, Workflow
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+_REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(_REPO, "tests"))  # `contract`
+sys.path.insert(0, _REPO)  # `bench`
 from contract.dsn import sqlalchemy_url
 
 from bench.seed import AGENTS, MEMBERS, TEAMS, WORKFLOWS

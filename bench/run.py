@@ -1,6 +1,6 @@
 """`just bench`: our service against AgentOS 3.1.10 on the same agno-written data, measured with wrk.
 
-    python tests/bench/run.py [--quick] [--sessions N] [--servers] [--profile] [--no-overload]
+    python bench/run.py [--quick] [--sessions N] [--servers] [--profile] [--no-overload]
 
 Needs the bench venv (`pip install -e '.[test,contract]' psutil granian uvloop httptools py-spy`) and
 wrk (`apt-get install -y wrk`). Starts an embedded PostgreSQL in bench-results/pg-<N> (reused when it
@@ -27,15 +27,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: `bench` and `contract` packages
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: session_svc
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/: `contract`, `support`
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: `bench`, session_svc
 
 import psutil
 
 from bench import report, servers, wrk
 from bench.seed import SEED_VERSION, Seeded, load_seeded
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench-results"
 PORTS = {
     "agentos": 18101,
@@ -635,7 +635,7 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
             "## CPU budget per request (ours, in-process, CPU time)",
             "",
             (
-                "Measured after the wrk runs with `time.process_time` on the same rows (see tests/bench/budget.py); "
+                "Measured after the wrk runs with `time.process_time` on the same rows (see bench/budget.py); "
                 "`server + socket` = server CPU per request from the wrk runs minus the in-process app."
             ),
             "",
@@ -748,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     ceiling = servers.ceiling("ceiling", PORTS["ceiling"], dsn, log_dir, workers=defaults.workers)
     meta: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
-        "command": "python tests/bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "plan": plan.__dict__,
         "sessions_rows": seeded.session_rows,
         "run_rows": seeded.run_rows,

@@ -1,6 +1,6 @@
 """`just bench-cutover`: what the live comparison costs, measured with wrk on the bench data.
 
-    python tests/bench/cutover.py [--sessions N] [--seconds S] [--runs R]
+    python bench/cutover.py [--sessions N] [--seconds S] [--runs R]
 
 Two pairs, each a discarded warm-up per server then measured runs alternating the servers:
 
@@ -25,8 +25,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: `bench` and `contract`
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: session_svc
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/: `contract`
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: `bench`, session_svc
 
 from bench import servers, wrk
 from bench.run import RESULTS, ensure_seeded, start_database
