@@ -57,12 +57,12 @@ tools:
 # Smoke-test a running service, checking values on every route: just smoke http://localhost:8080
 [group('deploy')]
 smoke BASE_URL="http://localhost:8080":
-    bash tests/smoke/test-session-api.sh {{BASE_URL}}
+    bash scripts/smoke/test-session-api.sh {{BASE_URL}}
 
 # Load-test a running service with locust (headless) and print the summary: just load URL 30 10
 [group('deploy')]
 load BASE_URL="http://localhost:8080" SECONDS="30" USERS="10": tools
-    LOCUST={{tools}}/bin/locust bash tests/load/run-load.sh {{BASE_URL}} {{SECONDS}} {{USERS}}
+    LOCUST={{tools}}/bin/locust bash scripts/load/run-load.sh {{BASE_URL}} {{SECONDS}} {{USERS}}
 
 # Lint the Dockerfiles (hadolint), shell scripts (shellcheck), compose file (compose-spec schema), the
 # chart (helm lint --strict over every ci/*-values.yaml) and the ingress config (nginx -t)
@@ -70,7 +70,7 @@ load BASE_URL="http://localhost:8080" SECONDS="30" USERS="10": tools
 lint: tools
     {{tools}}/bin/hadolint --failure-threshold style containers/Dockerfile
     {{tools}}/bin/hadolint --failure-threshold style containers/agentos/Dockerfile
-    shellcheck tests/smoke/test-session-api.sh tests/load/run-load.sh tests/deploy/install-tools.sh
+    shellcheck scripts/smoke/test-session-api.sh scripts/load/run-load.sh tests/deploy/install-tools.sh
     {{tools}}/bin/check-jsonschema --builtin-schema vendor.compose-spec containers/compose.yml
     for f in charts/agno-session/ci/*-values.yaml; do {{tools}}/bin/helm lint --strict charts/agno-session -f "$f" >/dev/null; done
     PATH="{{tools}}/bin:$PATH" {{python}} -m pytest -q tests/deploy/test_compose.py -k nginx

@@ -157,7 +157,7 @@ def test_notes_render_for_every_scenario():
         out = helm("install", RELEASE, str(CHART), "--dry-run=client", "-f", values).stdout
         notes = out.split("NOTES:", 1)[1]
         assert f"rollout status deployment/{FULLNAME}" in notes
-        assert "tests/smoke/test-session-api.sh" in notes
+        assert "scripts/smoke/test-session-api.sh" in notes
         if values_file == "canary-values.yaml":
             assert "Canary: 10% of /sessions" in notes and "Roll back: --set canary.weight=0" in notes
             assert "Monitoring: ServiceMonitor, PrometheusRule" in notes

@@ -87,8 +87,8 @@ def test_hadolint_really_lints(tmp_path: Path):
 def test_shell_scripts_pass_shellcheck():
     shellcheck = find_tool("shellcheck")
     scripts = [
-        REPO / "tests" / "smoke" / "test-session-api.sh",
-        REPO / "tests" / "load" / "run-load.sh",
+        REPO / "scripts" / "smoke" / "test-session-api.sh",
+        REPO / "scripts" / "load" / "run-load.sh",
         REPO / "tests" / "deploy" / "install-tools.sh",
     ]
     run([shellcheck, *map(str, scripts)])

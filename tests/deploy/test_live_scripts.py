@@ -13,8 +13,8 @@ import pytest
 
 from .support import REPO, ServiceProcess, find_tool, free_port, run, service_env
 
-SMOKE = REPO / "tests" / "smoke" / "test-session-api.sh"
-LOAD = REPO / "tests" / "load" / "run-load.sh"
+SMOKE = REPO / "scripts" / "smoke" / "test-session-api.sh"
+LOAD = REPO / "scripts" / "load" / "run-load.sh"
 
 
 @pytest.fixture(scope="module")

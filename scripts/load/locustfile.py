@@ -6,7 +6,7 @@ answer is checked for its status and a value from its body, so an error body ser
 wrong session, counts as a failure. URLs carrying ids are grouped under one name each
 (`/sessions/[id]`), so the summary has one line per route.
 
-Run it with tests/load/run-load.sh (or `just load URL`). Environment:
+Run it with scripts/load/run-load.sh (or `just load URL`). Environment:
   LOAD_AUTH_TOKEN  sent as `Authorization: Bearer <token>`
   LOAD_DB_ID       sent as ?db_id= on every request
 """

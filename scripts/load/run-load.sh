@@ -3,7 +3,7 @@
 # (requests, failures and latency percentiles per route). Exits non-zero when any request failed
 # or none was sent.
 #
-#   tests/load/run-load.sh BASE_URL [SECONDS=30] [USERS=10]
+#   scripts/load/run-load.sh BASE_URL [SECONDS=30] [USERS=10]
 #
 # Environment: LOCUST (the locust command; default: locust on PATH, else the one
 # tests/deploy/install-tools.sh installed), LOAD_AUTH_TOKEN, LOAD_DB_ID (see locustfile.py),

@@ -4,7 +4,7 @@
 # Smoke test of a running agno-session (or agno AgentOS) /sessions API: every route once, checking the
 # values in each answer, not only the status. Cleans up what it creates. Needs curl and jq.
 #
-#   tests/smoke/test-session-api.sh http://localhost:8080
+#   scripts/smoke/test-session-api.sh http://localhost:8080
 #
 # Optional environment:
 #   SMOKE_AUTH_TOKEN   sent as `Authorization: Bearer <token>` (for OS_SECURITY_KEY deployments)
