@@ -1,5 +1,5 @@
 """Schemathesis against a real server: our own /openapi.json and AgentOS 3.1.10's
-/sessions document (tests/fixtures/agentos-sessions-openapi.json).
+/sessions document (tests/golden/agentos-sessions-openapi.json).
 
 All four phases (examples, coverage, fuzzing, stateful with create -> read/patch/rename/runs/delete
 links), checks not_a_server_error, status_code_conformance and response_schema_conformance, a fixed

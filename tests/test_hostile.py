@@ -5,7 +5,7 @@ database freshly reset to the seed rows, and held to AgentOS 3.1.10's recorded a
 answers sanely, else to a 4xx in the `{"detail": ...}` shape; never a 5xx, never a hang (each
 request has a deadline). A 2xx that stored something must read back, through GET and in the row,
 exactly as it was acknowledged. Regenerate AgentOS's answers with
-`python tests/support/capture_agentos_hostile.py <server-dsn>` under the contract extra.
+`python tests/capture/capture_agentos_hostile.py <server-dsn>` under the contract extra.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from session_svc.app import create_app
 from session_svc.db.migrate import migrate_database
 from session_svc.settings import DatabaseConfig, load_settings
 
-FIXTURE = Path(__file__).parent / "fixtures" / "agentos-hostile-answers.json"
+FIXTURE = Path(__file__).parent / "golden" / "agentos-hostile-answers.json"
 AGENTOS = json.loads(FIXTURE.read_text())["answers"]
 # What agno strips from stored strings (agno/utils/string.py: sanitize_postgres_strings): none of it may be stored.
 STRIPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -200,7 +200,7 @@ def test_every_deliberate_difference_is_explained() -> None:
         agentos = AGENTOS[case.id]["status"]
         if case.ours is not None and agentos < 500 and agentos != case.ours:
             assert case.why, f"{case.id}: AgentOS {agentos}, ours {case.ours}, no reason given"
-    assert set(AGENTOS) == {case.id for case in CASES}, "re-run tests/support/capture_agentos_hostile.py"
+    assert set(AGENTOS) == {case.id for case in CASES}, "re-run tests/capture/capture_agentos_hostile.py"
 
 
 def test_seed_ids_are_distinct() -> None:

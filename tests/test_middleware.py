@@ -598,11 +598,11 @@ def _structure(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_openapi_matches_agentos_sessions_routes() -> None:
-    """Against AgentOS 3.1.10's own document (tests/golden/openapi/agentos-sessions.json, made by
-    tests/golden/make_openapi_golden.py): same operations, parameters and request bodies."""
+    """Against AgentOS 3.1.10's own document (tests/golden/agentos-sessions-openapi.json, made by
+    tests/capture/capture_agentos_openapi.py): same operations, parameters and request bodies."""
     from pathlib import Path
 
-    golden = json.loads((Path(__file__).parent / "golden" / "openapi" / "agentos-sessions.json").read_text())
+    golden = json.loads((Path(__file__).parent / "golden" / "agentos-sessions-openapi.json").read_text())
     ours = build_openapi()
     assert _structure(ours) == _structure(golden)
     # The extension parameters: exactly the declared ones, optional (integers, or the string

@@ -2,7 +2,7 @@
 
 Golden cases (tests/golden/render/cases.json) hold stored rows and the exact bytes agno AgentOS
 3.1.10's own code produces for them; they are regenerated with
-`/work/agnovenv/bin/python tests/golden/make_render_goldens.py`. Cases where AgentOS answers 500
+`/work/agnovenv/bin/python tests/capture/capture_render_goldens.py`. Cases where AgentOS answers 500
 are checked against our deliberate fixes in FIXES below (every such case must be listed).
 """
 

@@ -2,7 +2,7 @@
 
 Pure: no database, no agno, no FastAPI. `fastapi_validation_cases.py` holds FastAPI's answers to ~900
 malformed (and some valid) requests, captured from agno 3.1.10's own router by
-tests/tools/collect_fastapi_validation.py. Every one is replayed: where FastAPI validated (422, or its
+tests/capture/capture_fastapi_validation.py. Every one is replayed: where FastAPI validated (422, or its
 400 for an unreadable body) our status and body bytes must be identical; where FastAPI let the request
 through, ours must pass too; the deliberate differences are listed in DELIBERATE, and each one also
 has a test of its own below with the exact body we send.
@@ -15,7 +15,7 @@ import json
 import time
 
 import pytest
-from fastapi_validation_cases import CASES
+from golden.fastapi_validation_cases import CASES
 from starlette.requests import Request
 
 from session_svc import validation as v

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-AGENTOS_DOCUMENT = HERE.parent / "fixtures" / "agentos-sessions-openapi.json"
+AGENTOS_DOCUMENT = HERE.parent / "golden" / "agentos-sessions-openapi.json"
 CHECKS = ("not_a_server_error", "status_code_conformance", "response_schema_conformance")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
@@ -65,7 +65,7 @@ def prepared(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def agentos_document() -> dict[str, Any]:
-    """AgentOS's own document for its /sessions routes (tests/support/capture_agentos_openapi.py)."""
+    """AgentOS's own document for its /sessions routes (tests/capture/capture_agentos_openapi.py)."""
     return json.loads(AGENTOS_DOCUMENT.read_text())
 
 

@@ -1,8 +1,8 @@
 """The hostile inputs: one table of byte-exact requests, shared by the test and the AgentOS capture.
 
 Every case is sent to a database holding exactly `SEED` (reset before each case). The capture script
-(tests/support/capture_agentos_hostile.py, run under agno's virtualenv) records AgentOS 3.1.10's
-answer to each case in tests/fixtures/agentos-hostile-answers.json; tests/test_hostile.py sends the
+(tests/capture/capture_agentos_hostile.py, run under agno's virtualenv) records AgentOS 3.1.10's
+answer to each case in tests/golden/agentos-hostile-answers.json; tests/test_hostile.py sends the
 same bytes to our app and holds it to:
 
 * AgentOS's answer (status and body, ids and times normalised) where AgentOS answers sanely (< 500)

@@ -1,6 +1,6 @@
 """Differential fuzz of session_svc.render against agno AgentOS 3.1.10's own code.
 
-Mutates the golden fixture rows of make_render_goldens.py at random (replaces, deletes and inserts
+Mutates the golden fixture rows of tests/capture/capture_render_goldens.py at random (replaces, deletes and inserts
 values at random paths, using keys agno reads), renders each mutant with both implementations and
 reports every difference where agno does NOT fail (where agno answers 500 our output is a
 deliberate fix, checked by tests/test_render.py). UUIDs are masked before comparing, since agno
@@ -8,7 +8,7 @@ gives media/messages without an id a fresh uuid4 and we give a stable uuid5.
 
 Run (needs agno, e.g. /work/agnovenv; a few seconds per 10k cases on one core):
 
-    /work/agnovenv/bin/python tests/golden/fuzz_render.py [cases=20000] [seed=1]
+    /work/agnovenv/bin/python scripts/fuzz_render.py [cases=20000] [seed=1]
 
 Exit status 1 when a difference is found; the first ones are printed with the differing region.
 """
@@ -23,13 +23,13 @@ import re
 import sys
 import warnings
 
-HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parents[1]))
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "capture"))  # capture_render_goldens: the rows and agno's renderers
+sys.path.insert(0, str(REPO))
 warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
-import make_render_goldens as golden  # noqa: E402  (found through the sys.path entries above)
+import capture_render_goldens as golden  # noqa: E402  (found through the sys.path entries above)
 
 from session_svc import render  # noqa: E402
 from session_svc.jsonenc import dumps  # noqa: E402

@@ -5,7 +5,7 @@ then .dump_json(exclude_none=...)).
 
 Run (needs the `contract` extra, e.g. /work/agnovenv):
 
-    /work/agnovenv/bin/python tests/golden/make_render_goldens.py
+    /work/agnovenv/bin/python tests/capture/capture_render_goldens.py
 
 Runs are built with agno's run classes and `.to_dict()` (what agno stores in agno_runs.run_data),
 then every dict is put in PostgreSQL jsonb key order, as the database returns it. Each case
@@ -51,7 +51,7 @@ from agno.session import AgentSession, TeamSession, WorkflowSession
 from agno.workflow.types import StepMetrics, StepOutput, WorkflowMetrics
 from pydantic import TypeAdapter
 
-OUT = pathlib.Path(__file__).parent / "render" / "cases.json"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "golden" / "render" / "cases.json"
 ID_NAMESPACE = UUID("6f1d3b8e-2c4a-5d7e-9f10-a1b2c3d4e5f6")  # = session_svc.render.messages.ID_NAMESPACE
 
 DETAIL = TypeAdapter(Union[AgentSessionDetailSchema, TeamSessionDetailSchema, WorkflowSessionDetailSchema])  # noqa: UP007 - as agno declares it

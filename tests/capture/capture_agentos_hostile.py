@@ -2,11 +2,11 @@
 
 Run under a virtualenv with agno 3.1.10 (the `contract` extra), against any PostgreSQL server:
 
-    python tests/support/capture_agentos_hostile.py 'postgresql://postgres@/postgres?host=/path/to/socket'
+    python tests/capture/capture_agentos_hostile.py 'postgresql://postgres@/postgres?host=/path/to/socket'
 
 It creates a scratch database, starts `AgentOS(db=PostgresDb(id="default", ...)).get_app()` in-process
 and sends each case's exact bytes to a freshly seeded database, then writes
-tests/fixtures/agentos-hostile-answers.json (status, content-type and body; bodies over 64 KiB as a
+tests/golden/agentos-hostile-answers.json (status, content-type and body; bodies over 64 KiB as a
 size and a SHA-256, since only their status matters for the test).
 """
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 from support.asgi import InProcessApp  # noqa: E402  (found through the sys.path entry above)
 from support.hostile_cases import CASES, reset  # noqa: E402
 
-FIXTURE = HERE.parent / "fixtures" / "agentos-hostile-answers.json"
+FIXTURE = HERE.parent / "golden" / "agentos-hostile-answers.json"
 SCRATCH_DB = "agentos_hostile_capture"
 MAX_INLINE_BODY = 64 * 1024
 

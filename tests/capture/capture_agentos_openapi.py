@@ -2,9 +2,9 @@
 
 Run under a virtualenv with agno 3.1.10 (the `contract` extra); no database is touched:
 
-    python tests/support/capture_agentos_openapi.py
+    python tests/capture/capture_agentos_openapi.py
 
-Writes tests/fixtures/agentos-sessions-openapi.json: every `/sessions` path exactly as AgentOS
+Writes tests/golden/agentos-sessions-openapi.json: every `/sessions` path exactly as AgentOS
 publishes it, and the components those paths reference (transitively). Schemathesis fuzzes our
 service against it (tests/test_fuzz.py): the contract's routes, in AgentOS's own words.
 """
@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "agentos-sessions-openapi.json"
+FIXTURE = Path(__file__).resolve().parent.parent / "golden" / "agentos-sessions-openapi.json"
 REF_PREFIX = "#/components/schemas/"
 
 
