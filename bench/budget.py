@@ -67,7 +67,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from contract.asgi import Lifespan
+    from support.asgi import Lifespan
 
     from session_svc import render
     from session_svc.app import create_app
@@ -170,7 +170,7 @@ async def _ceiling_us(dsn: str, ids: list[str], n: int) -> float:
     import os
 
     os.environ.setdefault("AGNO_PG_DSN", dsn)
-    from contract.asgi import Lifespan
+    from support.asgi import Lifespan
 
     from bench import ceiling
 

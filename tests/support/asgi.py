@@ -1,4 +1,6 @@
-"""Send byte-exact requests to an ASGI app in-process, lifespan included.
+"""Drive an ASGI app in-process: its lifespan (`Lifespan`, the one driver every in-process user
+shares: this module, the contract suite, the bench's CPU budget) and byte-exact requests
+(`InProcessApp`).
 
 HTTP clients normalise what they send (they re-encode paths, refuse invalid UTF-8, add content
 types). Hostile-input tests need the exact bytes a hostile client can put on the wire, so the scope
@@ -26,6 +28,45 @@ class Answer:
         return json.loads(self.body)
 
 
+class LifespanError(RuntimeError):
+    pass
+
+
+class Lifespan:
+    """Runs an app's ``lifespan`` scope: startup on ``start()``, shutdown on ``stop()``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        self._task = asyncio.get_running_loop().create_task(self.app(scope, self._inbox.get, self._outbox.put))
+        await self._inbox.put({"type": "lifespan.startup"})
+        await self._expect("lifespan.startup.complete")
+
+    async def stop(self) -> None:
+        assert self._task is not None, "stop() before start()"
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        await self._expect("lifespan.shutdown.complete")
+        await asyncio.wait_for(self._task, 60)
+
+    async def _expect(self, wanted: str) -> None:
+        assert self._task is not None
+        getter = asyncio.ensure_future(self._outbox.get())
+        done, _ = await asyncio.wait({getter, self._task}, return_when=asyncio.FIRST_COMPLETED, timeout=60)
+        if getter not in done:
+            getter.cancel()
+            if self._task in done and self._task.exception() is not None:
+                raise LifespanError(f"lifespan failed before {wanted}") from self._task.exception()
+            raise LifespanError(f"no {wanted} from the app")
+        message = getter.result()
+        if message["type"] != wanted:
+            raise LifespanError(f"expected {wanted}, got {message}")
+
+
 class InProcessApp:
     """An ASGI app started on a private event loop; `request()` runs one request to completion."""
 
@@ -33,34 +74,17 @@ class InProcessApp:
         self.app = app
         self.timeout = timeout
         self.loop = asyncio.new_event_loop()
-        self._inbox: asyncio.Queue | None = None
-        self._outbox: asyncio.Queue | None = None
-        self._lifespan: asyncio.Task | None = None
+        self._lifespan = Lifespan(app)
 
     def __enter__(self) -> InProcessApp:
-        self.loop.run_until_complete(self._start())
+        self.loop.run_until_complete(self._lifespan.start())
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self.loop.run_until_complete(self._stop())
+            self.loop.run_until_complete(self._lifespan.stop())
         finally:
             self.loop.close()
-
-    async def _start(self) -> None:
-        self._inbox, self._outbox = asyncio.Queue(), asyncio.Queue()
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-        self._lifespan = asyncio.ensure_future(self.app(scope, self._inbox.get, self._outbox.put))
-        await self._inbox.put({"type": "lifespan.startup"})
-        message = await asyncio.wait_for(self._outbox.get(), 60)
-        if message["type"] != "lifespan.startup.complete":
-            raise RuntimeError(f"app failed to start: {message}")
-
-    async def _stop(self) -> None:
-        assert self._inbox is not None and self._outbox is not None and self._lifespan is not None
-        await self._inbox.put({"type": "lifespan.shutdown"})
-        await asyncio.wait_for(self._outbox.get(), 60)
-        await asyncio.wait_for(self._lifespan, 60)
 
     def request(
         self,
