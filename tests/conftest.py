@@ -7,17 +7,23 @@ by $SESSION_SVC_TEST_DSN. Never a mock: every test that touches data talks to Po
 from __future__ import annotations
 
 import atexit
+import io
+import json
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import psycopg
 import pytest
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from session_svc.app import create_app
 from session_svc.db.migrate import migrate_database
+from session_svc.logging import configure_logging
 from session_svc.settings import DatabaseConfig, load_settings
 
 TEST_SCHEMA = "ai"
@@ -74,3 +80,24 @@ def make_client(env: dict[str, str]) -> TestClient:
 def client(db: psycopg.Connection, pg_dsn: str) -> Iterator[TestClient]:
     with make_client({"AGNO_PG_DSN": pg_dsn}) as test_client:
         yield test_client
+
+
+def app_client(env: dict[str, str], extra_routes: Sequence[Route] = ()) -> TestClient:
+    """A client of the real app, with `extra_routes` (tiny test endpoints) appended to its routes."""
+    app = create_app(load_settings(env))
+    app.router.routes.extend(extra_routes)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture()
+def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Reads the JSON lines written through the root handler so far in the test."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging("DEBUG", stream)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
