@@ -18,9 +18,8 @@ from agno.os import AgentOS
 from agno.team import Team
 from agno.workflow import Step, Workflow
 
-_REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, os.path.join(_REPO, "tests"))  # `contract`
-sys.path.insert(0, _REPO)  # `bench`
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))  # `contract`
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # `bench`
 from contract.dsn import sqlalchemy_url
 
 from bench.seed import AGENTS, MEMBERS, TEAMS, WORKFLOWS

@@ -73,7 +73,6 @@ def test_targets_report_misses():
 
 def test_scale_names_the_indexes_migrate_creates():
     from bench import scale
-
     from session_svc.db.migrate import EXTRA_SESSION_INDEXES
 
     names = scale.extra_index_names()

@@ -118,8 +118,9 @@ class Seeded:
 @pytest.fixture(scope="module")
 def seeded(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     from agno.db.postgres import PostgresDb
-    from bench.seed import seed
     from contract.dsn import sqlalchemy_url
+
+    from bench.seed import seed
 
     media_dir = tmp_path_factory.mktemp("media")
     dsn_a = create_database(pg_server_dsn, "cutover_a")

@@ -85,9 +85,10 @@ def seed_with_agno(dsn: str, media_dir: Path, *, sessions: int, user_id: str, im
     for folder in (REPO / "tests", REPO):  # bench/ and contract/ live under tests/ (or at the top)
         if str(folder) not in sys.path:
             sys.path.append(str(folder))
-    from bench.seed import seed
     from contract.dsn import sqlalchemy_url
     from contract.fake_openai import CHAT_URL, FakeChatCompletions
+
+    from bench.seed import seed
 
     db = PostgresDb(id="agno-db", db_url=sqlalchemy_url(dsn), db_schema="ai")
     seed(db, sessions)
