@@ -589,7 +589,7 @@ def write_summary(bench: Bench, meta: dict[str, Any], order: list[str]) -> str:
     if any(w.startswith("big_") for w in order):
         from bench import big
 
-        lines += ["## Big sessions (tests/bench/big.py)", "", big.table(agg), ""]
+        lines += ["## Big sessions (bench/big.py)", "", big.table(agg), ""]
     if "overload" in bench.extra:
         o = bench.extra["overload"]
         lines += [
@@ -697,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--big",
         action="store_true",
-        help="also seed and measure big sessions (tests/bench/big.py): list pages of 200-run sessions, "
+        help="also seed and measure big sessions (bench/big.py): list pages of 200-run sessions, "
         "a 1,000-run session's detail and runs at 4 connections, run pages",
     )
     parser.add_argument(

@@ -13,7 +13,7 @@ unloaded, and the SQL cost of the list's exact `total_count` is read with EXPLAI
 1 M sessions (about 4 M runs, ~12 GB with agno's JSON sizes) takes long on a 2-core machine: pass
 `--sizes 10000,100000,1000000` and expect the 1 M insert to take tens of minutes.
 
-At each size it also measures the scale features (tests/bench/scale_features.py): the name search
+At each size it also measures the scale features (bench/scale_features.py): the name search
 without and with the trigram index, a deep cursor page against page 1 and the same offset page; and
 once, on a separate primary + streaming replica pair with `--replica-sessions` sessions, read
 throughput with the replica against the primary alone (`--replica-sessions 0` skips it).
