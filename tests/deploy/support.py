@@ -120,16 +120,7 @@ def service_env(dsn: str, port: int, **extra: str) -> dict[str, str]:
     return env
 
 
-# Variables the chart and compose file set ahead of the service code that reads them (their names are
-# fixed with that work, so a misspelling is still caught). Delete an entry once session_svc reads it.
-PENDING_VARIABLES: dict[str, str] = {}
-
-
 def service_reads(variable: str) -> bool:
     """Whether session_svc's source mentions an environment variable by name: a variable the chart
     or compose file sets but the service never reads is a typo or a promise nobody keeps."""
     return any(f'"{variable}"' in path.read_text() for path in (REPO / "session_svc").rglob("*.py"))
-
-
-def service_reads_or_pending(variable: str) -> bool:
-    return service_reads(variable) or variable in PENDING_VARIABLES

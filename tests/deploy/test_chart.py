@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from .support import REPO, find_tool, run, service_reads_or_pending
+from .support import REPO, find_tool, run, service_reads
 
 CHART = REPO / "charts" / "agno-session"
 SCENARIOS = sorted(p.name for p in (CHART / "ci").glob("*-values.yaml"))
@@ -147,7 +147,7 @@ def test_shutdown_outlasts_the_request_timeout(values_file: str):
 def test_every_variable_set_is_one_the_service_reads(values_file: str):
     manifests = scenario(values_file)
     names = set(manifests[("ConfigMap", FULLNAME)]["data"]) | set(env_of(container(manifests)))
-    unknown = {n for n in names if not service_reads_or_pending(n)}
+    unknown = {n for n in names if not service_reads(n)}
     assert not unknown, f"the chart sets variables session_svc never reads: {sorted(unknown)}"
 
 
