@@ -10,7 +10,7 @@
 -- as stored. A table run and its legacy copy are merged by run_id, which the reduced object keeps.
 SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id, s.user_id,
        s.session_data, s.agent_data, s.team_data, s.workflow_data, s.metadata, s.summary,
-       s.created_at, s.updated_at,
+       s.created_at, s.updated_at, {legacy_runs} AS legacy_runs,
        (SELECT json_agg(
                  CASE WHEN jsonb_typeof(r.run_data) <> 'object' THEN r.run_data ELSE
                    (SELECT jsonb_object_agg(
@@ -29,8 +29,7 @@ SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id, s.use
                                      'created_at', 'input', 'messages'))
                  END
                  ORDER BY r.run_index, r.created_at, r.run_id)
-          FROM {runs} r WHERE r.session_id = s.session_id)::text AS runs_json,
-       {legacy_runs} AS legacy_runs
+          FROM {runs} r WHERE r.session_id = s.session_id)::text AS runs_json
   FROM {sessions} s
  WHERE s.session_id = %(session_id)s
    AND (%(user_id)s::varchar IS NULL OR s.user_id = %(user_id)s::varchar)

@@ -7,7 +7,7 @@
 -- no `input.input_content`, the one case where its run_input comes from them
 -- (render/values.py: run_input). A run_data that is not an object is passed as stored.
 -- A table run and its legacy copy are merged by run_id, which the reduced object keeps.
-SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id,
+SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id, {legacy_runs} AS legacy_runs,
        (SELECT json_agg(
                  CASE WHEN jsonb_typeof(r.run_data) <> 'object' THEN r.run_data ELSE
                    (SELECT jsonb_object_agg(e.key, e.value)
@@ -18,8 +18,7 @@ SELECT s.session_id, s.session_type, s.agent_id, s.team_id, s.workflow_id,
                             AND coalesce(jsonb_typeof(r.run_data -> 'input' -> 'input_content'), 'null') = 'null'))
                  END
                  ORDER BY r.run_index, r.created_at, r.run_id)
-          FROM {runs} r WHERE r.session_id = s.session_id)::text AS runs_json,
-       {legacy_runs} AS legacy_runs
+          FROM {runs} r WHERE r.session_id = s.session_id)::text AS runs_json
   FROM {sessions} s
  WHERE s.session_id = %(session_id)s
    AND (%(user_id)s::varchar IS NULL OR s.user_id = %(user_id)s::varchar)
