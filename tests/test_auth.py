@@ -8,7 +8,7 @@ tests/contract/test_auth_contract.py sends the same kinds of tokens to a live Ag
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +93,11 @@ def rs256(pg_dsn: str, rsa_key: RSAKey) -> Iterator[TestClient]:
 
 # -- JWT mode: every route x every outcome ---------------------------------------------------------
 
+# Headers to send, or a function making them when sent (for tokens whose validity depends on the clock).
+Headers = dict[str, str] | Callable[[], dict[str, str]]
 
-def jwt_outcomes(rsa_key: RSAKey, other: RSAKey) -> dict[str, tuple[dict[str, str], int | None, str | None]]:
+
+def jwt_outcomes(rsa_key: RSAKey, other: RSAKey) -> dict[str, tuple[Headers, int | None, str | None]]:
     """name -> (headers, status, detail); status None = allowed, detail None = the route's scope."""
     return {
         "no header": ({}, 401, "Authorization header missing"),
@@ -145,7 +148,8 @@ def jwt_outcomes(rsa_key: RSAKey, other: RSAKey) -> dict[str, tuple[dict[str, st
         "admin as string claim": (bearer(mint(rsa_key, scopes="agent_os:admin")), None, None),
         "bare token": ({"Authorization": mint(rsa_key, scopes=["agent_os:admin"])}, None, None),
         "lowercase bearer": ({"Authorization": "bearer " + mint(rsa_key, scopes=["agent_os:admin"])}, None, None),
-        "expired within leeway": (bearer(mint(rsa_key, scopes=["agent_os:admin"], expires_in=-5)), None, None),
+        # Minted when sent: minted with the module's fixture it would outlive the leeway on a slow run.
+        "expired within leeway": (lambda: bearer(mint(rsa_key, scopes=["agent_os:admin"], expires_in=-5)), None, None),
     }
 
 
@@ -166,7 +170,7 @@ _NAMES = [
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
 def test_jwt_route_outcome(rs256: TestClient, outcomes, route, outcome: str) -> None:
     headers, status, detail = outcomes[outcome]
-    response = send(rs256, route, headers)
+    response = send(rs256, route, headers() if callable(headers) else headers)
     if status is None:
         assert response.status_code == route[4], response.text
     else:
