@@ -61,6 +61,9 @@ def explain(dsn: str, pattern: str) -> str:
         # 3,000 rows fit in a few pages, where a sequential scan is rightly cheaper than any index;
         # with seq scans priced out, the planner shows whether the index can serve the filter at all.
         conn.execute("SET enable_seqscan = off")
+        # Fresh statistics (the index's expression included) rather than whatever autovacuum last
+        # gathered: otherwise the plan depends on when autovacuum ran.
+        conn.execute("ANALYZE ai.agno_sessions")
         params = {"session_name_pattern": f"%{pattern}%", "limit": 20, "offset": 0}
         rows = conn.execute(sql.SQL("EXPLAIN ") + page_statement(dsn, pattern), params).fetchall()
     return "\n".join(row[0] for row in rows)
@@ -95,9 +98,12 @@ def test_trigram_index_serves_the_name_search_with_identical_results(trgm_dsn: s
     assert "USING gin" in definition and "gin_trgm_ops" in definition
     assert "COALESCE((session_data ->> 'session_name'::text), ''::text)" in definition
     assert valid == (True,)
-    # Both the count and the page of the list read through the index for a 3+ character search.
+    # The filtered total reads through the index for a 3+ character search. The page itself may
+    # rightly walk the created_at index instead (20 rows in sort order, filtered on the way) when the
+    # statistics say matches are dense, as in this small table; which one it takes is the planner's call.
     plan = explain(trgm_dsn, "topic 1")
-    assert plan.count(f"Bitmap Index Scan on {INDEX}") == 2, plan
+    total_plan = plan.split("->  Limit", 1)[0]
+    assert f"Bitmap Index Scan on {INDEX}" in total_plan, plan
     # Under 3 characters there is no trigram to look up: the statement keeps to a scan.
     assert INDEX not in explain(trgm_dsn, "to")
     assert list_answers(trgm_dsn) == before
