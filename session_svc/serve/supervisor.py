@@ -143,7 +143,12 @@ class Supervisor:
             for due in sorted(self._restarts_due):
                 if due <= now and not self._stopping:
                     self._restarts_due.remove(due)
-                    self._start_worker()
+                    try:
+                        self._start_worker()
+                    except (OSError, EOFError) as exc:  # the fork server went away: a failed start is a death
+                        if self._book_death(now, f"could not start a worker ({exc})", f"error {exc}"):
+                            return True
+                        continue
                     self._restarts.inc()
                     logger.info("started worker %s to replace one that exited", self._workers[-1].pid)
         return False
@@ -151,25 +156,24 @@ class Supervisor:
     def _died(self, process: BaseProcess, now: float) -> bool:
         """Book a worker's unexpected exit; True when it completes a crash loop."""
         self._forget(process)
+        what = f"worker {process.pid} exited unexpectedly with exit code {process.exitcode}"
+        return self._book_death(now, what, f"pid {process.pid}, with exit code {process.exitcode}")
+
+    def _book_death(self, now: float, what: str, last: str) -> bool:
+        """Count a death at `now` and schedule a replacement; True when it completes a crash loop."""
         self._deaths.append(now)
         while self._deaths and self._deaths[0] < now - CRASH_LOOP_WINDOW:
             self._deaths.popleft()
         if len(self._deaths) >= CRASH_LOOP_DEATHS:
             logger.error(
-                "crash loop: %d worker exits within %.0f s (the last, pid %s, with exit code %s); stopping the service",
+                "crash loop: %d worker exits within %.0f s (the last, %s); stopping the service",
                 len(self._deaths),
                 CRASH_LOOP_WINDOW,
-                process.pid,
-                process.exitcode,
+                last,
             )
             return True
         backoff = min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (len(self._deaths) - 1))
-        logger.error(
-            "worker %s exited unexpectedly with exit code %s; replacing it in %.1f s",
-            process.pid,
-            process.exitcode,
-            backoff,
-        )
+        logger.error("%s; replacing it in %.1f s", what, backoff)
         self._restarts_due.append(now + backoff)
         return False
 
