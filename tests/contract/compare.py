@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from session_svc.compare.verdict import json_difference
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -76,30 +78,20 @@ def _short(value: Any) -> str:
 
 
 def _json_difference(a: Any, o: Any, path: str) -> str | None:
-    if type(a) is not type(o):
-        return f"{path}: AgentOS {_short(a)}, ours {_short(o)}"
-    if isinstance(a, dict):
-        if list(a) != list(o):
-            if set(a) == set(o):
-                return f"{path}: key order differs: AgentOS {list(a)}, ours {list(o)}"
-            missing, extra = [k for k in a if k not in o], [k for k in o if k not in a]
-            return f"{path}: keys differ: only AgentOS {missing}, only ours {extra} (AgentOS {list(a)}, ours {list(o)})"
-        for key in a:
-            found = _json_difference(a[key], o[key], f"{path}.{key}")
-            if found:
-                return found
+    """The first difference (session_svc.compare.verdict finds it, as the live comparator does), in words."""
+    found = json_difference(a, o, path)
+    if found is None:
         return None
-    if isinstance(a, list):
-        for i, (x, y) in enumerate(zip(a, o, strict=False)):
-            found = _json_difference(x, y, f"{path}[{i}]")
-            if found:
-                return found
-        if len(a) != len(o):
-            return f"{path}: length AgentOS {len(a)}, ours {len(o)}"
-        return None
-    if a != o:
-        return f"{path}: AgentOS {_short(a)}, ours {_short(o)}"
-    return None
+    where, value_a, value_o = found
+    if where.endswith(" (keys)"):
+        where = where.removesuffix(" (keys)")
+        if set(value_a) == set(value_o):
+            return f"{where}: key order differs: AgentOS {value_a}, ours {value_o}"
+        missing, extra = [k for k in value_a if k not in value_o], [k for k in value_o if k not in value_a]
+        return f"{where}: keys differ: only AgentOS {missing}, only ours {extra} (AgentOS {value_a}, ours {value_o})"
+    if where.endswith(" (length)"):
+        return f"{where.removesuffix(' (length)')}: length AgentOS {value_a}, ours {value_o}"
+    return f"{where}: AgentOS {_short(value_a)}, ours {_short(value_o)}"
 
 
 # ---------------------------------------------------------------------------------------------------
