@@ -87,12 +87,12 @@ def _serve(settings: Settings) -> int:
     from .db.migrate import migrate_database, tables_missing
 
     settings = _with_embedded_database(settings)
-    for config in settings.databases:
+    for database in settings.databases:
         try:
-            if tables_missing(config, settings):
-                migrate_database(config, settings)
+            if tables_missing(database, settings):
+                migrate_database(database, settings)
         except Exception as exc:  # a database that is down now is served as 503 until it is back
-            logger.warning("db_id=%s: could not check tables at start-up (%s)", config.db_id, type(exc).__name__)
+            logger.warning("db_id=%s: could not check tables at start-up (%s)", database.db_id, type(exc).__name__)
     if settings.server == "uvicorn":
         missing = [name for name in ("uvicorn", "uvloop", "httptools") if importlib.util.find_spec(name) is None]
         if missing:

@@ -81,19 +81,22 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode("utf-8")
 
 
+class _JsonLinesHandler(logging.StreamHandler[Any]):
+    """The handler configure_logging installs, told apart so that a second call replaces it."""
+
+
 def configure_logging(level: str = "INFO", stream: Any = None) -> logging.Handler:
     """Send every logger's records, as JSON lines, to `stream` (stderr); idempotent."""
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_agno_json", False):
+        if isinstance(handler, _JsonLinesHandler):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler = _JsonLinesHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter())
-    handler._agno_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     # Records need no caller file/line (the JSON line never shows them): skip logging's stack walk.
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     # psycopg_pool logs every checkout at INFO; keep its warnings (failed reconnects) only.
     logging.getLogger("psycopg.pool").setLevel(max(logging.WARNING, root.level))
     return handler

@@ -26,7 +26,7 @@ import contextlib
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from prometheus_client import (
     CollectorRegistry,
@@ -58,7 +58,7 @@ RESTARTS_HELP = "Workers started to replace one that exited unexpectedly."
 # The labels of every agno_session_db_* family, and (name, help, multiprocess mode) of its gauges.
 # `pool` is "primary", or "replica-N" for the N-th configured read replica (db/replicas.py).
 DB_LABELS = ("db_id", "pool")
-DB_GAUGES = (
+DB_GAUGES: tuple[tuple[str, str, Literal["livesum", "livemin"]], ...] = (
     ("agno_session_db_pool_size", "Connections in the pool (open or opening).", "livesum"),
     ("agno_session_db_pool_in_use", "Pooled connections checked out by requests.", "livesum"),
     ("agno_session_db_pool_idle", "Pooled connections ready for use.", "livesum"),
@@ -214,7 +214,7 @@ class _SharedDatabaseFigures:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._gauges = [
-            Gauge(name, help_text, DB_LABELS, registry=registry, multiprocess_mode=mode)  # type: ignore[arg-type]
+            Gauge(name, help_text, DB_LABELS, registry=registry, multiprocess_mode=mode)
             for name, help_text, mode in DB_GAUGES
         ]
         self._errors = Counter(DB_ERRORS_NAME, DB_ERRORS_HELP, (*DB_LABELS, "kind"), registry=registry)

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -77,14 +77,18 @@ class ServiceAccount:
         )
 
 
-class _Bounded(OrderedDict):  # type: ignore[type-arg]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Bounded(OrderedDict[_K, _V]):
     """An LRU dict that forgets its oldest entries beyond `limit`."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
 
-    def put(self, key: Any, value: Any) -> None:
+    def put(self, key: _K, value: _V) -> None:
         self[key] = value
         self.move_to_end(key)
         while len(self) > self.limit:
@@ -99,9 +103,9 @@ class ServiceAccountVerifier:
     def __init__(self, table: str, cache_ttl: int) -> None:
         self.table = table
         self.cache_ttl = cache_ttl
-        self._cache = _Bounded(2048)  # token hash -> (account, cached at)
-        self._failures = _Bounded(1024)  # client -> recent failure times
-        self._touched = _Bounded(2048)  # account id -> last last_used_at write
+        self._cache: _Bounded[str, tuple[ServiceAccount, float]] = _Bounded(2048)  # token hash -> (account, cached at)
+        self._failures: _Bounded[str, list[float]] = _Bounded(1024)  # client -> recent failure times
+        self._touched: _Bounded[str, float] = _Bounded(2048)  # account id -> last last_used_at write
 
     async def verify(self, db: Database, token: str, client: str | None) -> tuple[Status, ServiceAccount | None]:
         token_hash = hash_token(token)

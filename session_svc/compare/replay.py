@@ -22,11 +22,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote, unquote
 
 from .answer import Answer, Asked
 from .verdict import Verdict, compare, cut
+
+if TYPE_CHECKING:
+    from starlette.routing import Route
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _LOG_REQUEST = re.compile(r'"(?P<method>[A-Z]+) (?P<target>\S+) HTTP/[0-9.]+"')
@@ -75,7 +78,7 @@ def route_of(path: str) -> str | None:
 
 
 @functools.cache
-def _session_routes() -> list[Any]:
+def _session_routes() -> list[Route]:
     from ..routes import starlette_routes
 
     return [route for route in starlette_routes(docs_enabled=False) if route.path.startswith("/sessions")]

@@ -126,8 +126,8 @@ def migrate_database(
                 )
         if extra_indexes:
             # CONCURRENTLY cannot run inside a transaction block: one autocommit statement each.
-            for columns, expression in EXTRA_SESSION_INDEXES:
-                conn.execute(_create_index(schema, sessions, columns, concurrently=True, expression=expression))
+            for index_columns, expression in EXTRA_SESSION_INDEXES:
+                conn.execute(_create_index(schema, sessions, index_columns, concurrently=True, expression=expression))
         if trigram:
             _create_trigram_index(conn, config.db_id, schema, sessions)
     for table in created:

@@ -75,7 +75,8 @@ def _merge_legacy(table_runs: list[Any], legacy: list[Any]) -> list[Any]:
 async def get_session(db: Database, session_id: str, user_id: str | None) -> Row | None:
     """One session, or None. Its runs are still JSON text (`runs_json`): decode them with
     decode_runs or iter_runs where the answer is rendered (off the event loop for big sessions)."""
-    return await db.read(db.statement("get_session"), {"session_id": session_id, "user_id": user_id})
+    row: Row | None = await db.read(db.statement("get_session"), {"session_id": session_id, "user_id": user_id})
+    return row
 
 
 async def get_session_detail(db: Database, session_id: str, user_id: str | None) -> Row | None:
@@ -85,7 +86,10 @@ async def get_session_detail(db: Database, session_id: str, user_id: str | None)
 
 async def get_session_for_previews(db: Database, session_id: str, user_id: str | None) -> Row | None:
     """As get_session, with each run reduced to what a run preview reads (sql/get_session_for_previews.sql)."""
-    return await db.read(db.statement("get_session_for_previews"), {"session_id": session_id, "user_id": user_id})
+    row: Row | None = await db.read(
+        db.statement("get_session_for_previews"), {"session_id": session_id, "user_id": user_id}
+    )
+    return row
 
 
 # jsonb text decodes as the pools decode jsonb (database.py: _json_decode): msgspec keeps the key
@@ -178,7 +182,7 @@ async def get_session_run(db: Database, session_id: str, user_id: str | None, ru
     """One session with, as `runs`, only what the single-run lookup needs: the run (a one-run list),
     `[]` when the session has no runs, or `[{}]` (a run that matches nothing) when it has runs but
     not that one (sql/get_session_run.sql); a row with legacy runs to merge gets all its runs."""
-    row = await db.read(
+    row: Row | None = await db.read(
         db.statement("get_session_run"), {"session_id": session_id, "user_id": user_id, "run_id": run_id}
     )
     if row is None:
@@ -324,7 +328,7 @@ async def insert_session(db: Database, new: NewSession) -> Row | None:
     try:
         async with db.pool.connection() as conn:
             cur = await conn.execute(db.statement("insert_session"), new.params)
-            row = await cur.fetchone()
+            row: Row | None = await cur.fetchone()
     except psycopg.errors.UniqueViolation:
         raise PresetRunConflict() from None
     except psycopg.errors.ProgramLimitExceeded:

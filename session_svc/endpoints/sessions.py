@@ -100,7 +100,8 @@ class _NoContentResponse(Response):
 
 async def _database(request: Request, db_id: str | None, table: str | None = None) -> Database:
     # AgentOS tests both for truthiness: an empty `db_id=` or `table=` counts as absent.
-    return await request.app.state.registry.resolve(db_id or None, table or None)
+    db: Database = await request.app.state.registry.resolve(db_id or None, table or None)
+    return db
 
 
 def _scoped_user(request: Request, query_user_id: str | None) -> str | None:

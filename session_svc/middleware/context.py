@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -101,7 +100,8 @@ def sane_request_id(raw: bytes | None) -> str | None:
 def header_value(scope: Scope, name: bytes) -> bytes | None:
     """The first value of header `name` (lower-case bytes). No `.lower()` per header: the ASGI
     spec has servers lower-case header names, and hypercorn, uvicorn and httpx's test transport do."""
-    for key, value in scope.get("headers", ()):
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", ())
+    for key, value in headers:
         if key == name:
             return value
     return None
@@ -134,7 +134,7 @@ def client_ip(scope: Scope, trusted: tuple[Network, ...]) -> str | None:
     right-most X-Forwarded-For hop that is not itself a trusted proxy (X-Real-IP if there is no
     X-Forwarded-For). Forwarded headers from anyone else are ignored: they are trivial to forge."""
     peer = scope.get("client")
-    peer_host = peer[0] if peer else None
+    peer_host: str | None = peer[0] if peer else None
     if not trusted or peer_host is None:
         return peer_host
     peer_ip = parse_ip(peer_host)
@@ -234,9 +234,9 @@ class RequestContext:
             if not info.status:
                 info.status = CANCELLED_STATUS
             raise
-        except BaseException:
+        except BaseException as exc:
             if info.exc_info is None:
-                info.exc_info = sys.exc_info()  # type: ignore[assignment]
+                info.exc_info = (type(exc), exc, exc.__traceback__)
             if not info.status:
                 info.status = 500
             raise

@@ -3,8 +3,6 @@ by themselves (Recovery, BodyLimit, Deadline) use to write an HTTPError straight
 
 from __future__ import annotations
 
-import sys
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import HTTPError
@@ -29,7 +27,7 @@ class Recovery:
         except Exception as exc:
             info = request_info(scope)
             if info is not None:
-                info.exc_info = sys.exc_info()  # type: ignore[assignment]
+                info.exc_info = (type(exc), exc, exc.__traceback__)
             else:
                 access_logger.exception("unhandled error")
             if started():

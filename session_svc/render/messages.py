@@ -118,7 +118,7 @@ _FROM_BASE64_KEEPS = {
 }
 _MEDIA_FIELDS = {"image": _IMAGE_FIELDS, "audio": _AUDIO_FIELDS, "video": _VIDEO_FIELDS, "file": _FILE_FIELDS}
 _MEDIA_DEFAULTS = {"audio": {"sample_rate": 24000, "channels": 1}}
-_NO_DEFAULTS: dict = {}
+_NO_DEFAULTS: dict[str, Any] = {}
 _REFERENCE_KEYS = (
     "media_id",
     "storage_key",
@@ -192,7 +192,7 @@ def media_to_dict(kind: str, data: Any, fallback_id: str) -> Any:
         out["media_reference"] = {key: reference[key] for key in _REFERENCE_KEYS if reference.get(key) is not None}
     elif kind == "file" and not inline and content is not None:
         out["content"] = content  # File.content is Any: File(**data) keeps it, to_dict emits it
-    elif inline:
+    elif inline and isinstance(content, str):
         encoded = _inline_content(kind, content, data.get("mime_type"))
         if encoded is not None:
             out["content"] = encoded
@@ -202,7 +202,7 @@ def media_to_dict(kind: str, data: Any, fallback_id: str) -> Any:
     return out
 
 
-def _media_list(kind: str, field: str, items: Any, id_prefix: str) -> list:
+def _media_list(kind: str, field: str, items: Any, id_prefix: str) -> list[Any]:
     return [
         media_to_dict(kind, item, str(uuid5(ID_NAMESPACE, f"{id_prefix}:{field}:{i}"))) for i, item in enumerate(items)
     ]
@@ -211,10 +211,10 @@ def _media_list(kind: str, field: str, items: Any, id_prefix: str) -> list:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def message_metrics(metrics: Any) -> dict:
+def message_metrics(metrics: Any) -> dict[str, Any]:
     """`MessageMetrics.from_dict(m).to_dict()`: known keys only, in field order; None, integer 0
     (and False) and empty dicts dropped; float 0.0 kept; values otherwise as stored."""
-    out = {}
+    out: dict[str, Any] = {}
     if not isinstance(metrics, dict):
         return out
     get = metrics.get
@@ -234,7 +234,7 @@ def _references(value: Any) -> Any:
     return {"query": value.get("query"), "references": value.get("references"), "time": as_float(value.get("time"))}
 
 
-def _copy_plain(out: dict, get: Any, keys: tuple) -> None:
+def _copy_plain(out: dict[str, Any], get: Any, keys: tuple[Any, ...]) -> None:
     for key in keys:
         value = get(key)
         if value is not None and (value or not isinstance(value, _CONTAINERS)):
@@ -245,7 +245,7 @@ def _bool_false(value: Any) -> bool:
     return value if value is True or value is False else as_bool(value, False)
 
 
-def message_to_dict(message: dict, id_prefix: str, default_created_at: int) -> dict:
+def message_to_dict(message: dict[str, Any], id_prefix: str, default_created_at: int) -> dict[str, Any]:
     """`Message.from_dict(message).to_dict()` with the stable-id and created_at fixes."""
     get = message.get
     message_id = get("id")
@@ -291,14 +291,14 @@ def message_to_dict(message: dict, id_prefix: str, default_created_at: int) -> d
     return out
 
 
-def _fallback_created_at(run: dict, session_created_at: Any) -> int:
+def _fallback_created_at(run: dict[str, Any], session_created_at: Any) -> int:
     for value in (run.get("created_at"), session_created_at):
         if type(value) is int:
             return value
     return 0
 
 
-def chat_history(session_id: str, runs: Iterable[dict], session_created_at: Any) -> list:
+def chat_history(session_id: str | None, runs: Iterable[dict[str, Any]], session_created_at: Any) -> list[Any]:
     """`session.get_chat_history()` + `Message.to_dict()`: top-level runs (parent_run_id null) of
     any status, in order; messages not from history and not system/tool, in stored order."""
     history = []

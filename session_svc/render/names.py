@@ -15,13 +15,13 @@ from typing import Any
 from uuid import uuid5
 
 from .messages import ID_NAMESPACE, media_to_dict
-from .values import NOT_FOUND, as_text, stringify_input_content, text_or_none
+from .values import as_text, stringify_input_content, text_or_none
 
 _INPUT_MEDIA = (("images", "image"), ("videos", "video"), ("audios", "audio"), ("files", "file"))
 
 
-def stored_session_name(session_data: Any) -> Any:
-    """`session_data.session_name` when set (an empty string counts), else the sentinel `None`."""
+def stored_session_name(session_data: Any) -> str | None:
+    """`session_data.session_name` when set (an empty string counts), else `None`."""
     if isinstance(session_data, dict):
         name = session_data.get("session_name")
         if name is not None:
@@ -41,9 +41,9 @@ def workflow_name_from_runs(first_run: Any, workflow_data: Any) -> str:
     return f"New {name} Session" if name else ""
 
 
-def first_user_message_name(run: dict) -> Any:
-    """The per-run step of `get_session_name`: the first user message with truthy content, else
-    the stringified `input`; `NOT_FOUND` when the run has neither."""
+def first_user_message_name(run: dict[str, Any]) -> str | None:
+    """The per-run step of `get_session_name`: the content of the first user message with truthy
+    content; `None` when the run has none (the caller then tries the run's `input`)."""
     messages = run.get("messages")
     if messages:
         for message in messages:
@@ -51,10 +51,10 @@ def first_user_message_name(run: dict) -> Any:
                 content = message.get("content")
                 if content:
                     return content if isinstance(content, str) else as_text(content)
-    return NOT_FOUND
+    return None
 
 
-def list_session_name(row: dict) -> str:
+def list_session_name(row: dict[str, Any]) -> str:
     """`get_session_name(raw_row)` as `SessionSchema.from_dict` calls it: the row's stored
     `session_type` (not the detected one) and all its runs, raw."""
     name = stored_session_name(row.get("session_data"))
@@ -71,7 +71,7 @@ def list_session_name(row: dict) -> str:
         if not isinstance(run, dict) or (team and run.get("agent_id")):
             continue
         found = first_user_message_name(run)
-        if found is not NOT_FOUND:
+        if found is not None:
             return found
         run_in = run.get("input")
         if run_in is not None:
@@ -79,7 +79,7 @@ def list_session_name(row: dict) -> str:
     return ""
 
 
-def _reserialized_input(session_id: Any, run: dict, run_in: dict) -> dict:
+def _reserialized_input(session_id: Any, run: dict[str, Any], run_in: dict[str, Any]) -> dict[str, Any]:
     """`RunInput.from_dict(input).to_dict()`: input_content (default ""), then media re-serialized."""
     out = {}
     content = run_in.get("input_content", "")
@@ -99,7 +99,7 @@ def _reserialized_input(session_id: Any, run: dict, run_in: dict) -> dict:
     return out
 
 
-def detail_session_name(row: dict, runs: list, team: bool) -> str:
+def detail_session_name(row: dict[str, Any], runs: list[Any], team: bool) -> str:
     """`get_session_name({**session.to_dict(), "session_type": ...})` for agent/team sessions: the
     dispatched runs re-serialized (only a truthy stored `input` survives RunOutput.from_dict)."""
     name = stored_session_name(row.get("session_data"))
@@ -109,7 +109,7 @@ def detail_session_name(row: dict, runs: list, team: bool) -> str:
         if team and run.get("agent_id"):
             continue
         found = first_user_message_name(run)
-        if found is not NOT_FOUND:
+        if found is not None:
             return found
         run_in = run.get("input")
         if run_in:
@@ -119,12 +119,12 @@ def detail_session_name(row: dict, runs: list, team: bool) -> str:
     return ""
 
 
-def _is_workflow_run(run: dict) -> bool:
+def _is_workflow_run(run: dict[str, Any]) -> bool:
     """`db/utils.py::get_run_type(run) == "workflow"`."""
     return not (run.get("agent_id") or run.get("agent_name") or run.get("team_id") or run.get("team_name"))
 
 
-def workflow_detail_session_name(row: dict, session_data: Any, workflow_data: Any) -> str:
+def workflow_detail_session_name(row: dict[str, Any], session_data: Any, workflow_data: Any) -> str:
     """WorkflowSessionDetailSchema's name: the stored one, else the first workflow run's input."""
     name = stored_session_name(session_data)
     if name is None:

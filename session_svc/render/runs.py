@@ -37,11 +37,11 @@ class RunLookupError(Exception):
 # --- run schemas --------------------------------------------------------------------------------
 
 
-def _input_media(run: dict) -> dict:
+def _input_media(run: dict[str, Any]) -> dict[str, Any]:
     """`os/utils.py::extract_input_media`: `list.extend` of each stored input media value (so a
     string extends by its characters, as in agno). FIX: null or non-iterable values are skipped
     (agno: TypeError, 500)."""
-    media = {"images": [], "videos": [], "audios": [], "files": []}
+    media: dict[str, list[Any]] = {"images": [], "videos": [], "audios": [], "files": []}
     run_in = run.get("input", {})
     if isinstance(run_in, dict):
         for key, items in media.items():
@@ -56,7 +56,7 @@ def _input_media(run: dict) -> dict:
     return media
 
 
-def _run_schema(run: dict, agent_data: Any) -> dict:
+def _run_schema(run: dict[str, Any], agent_data: Any) -> dict[str, Any]:
     """`RunSchema.from_dict(run, session=...)`; agent_data is the session's when the sdk label applies."""
     return {
         "run_id": run.get("run_id", ""),
@@ -90,7 +90,7 @@ def _run_schema(run: dict, agent_data: Any) -> dict:
     }
 
 
-def _fork_fields(run: dict) -> dict:
+def _fork_fields(run: dict[str, Any]) -> dict[str, Any]:
     """The last six fields of RunSchema and TeamRunSchema (follow-ups and fork/regeneration lineage)."""
     return {
         "followups": run.get("followups"),
@@ -102,7 +102,7 @@ def _fork_fields(run: dict) -> dict:
     }
 
 
-def _team_run_schema(run: dict) -> dict:
+def _team_run_schema(run: dict[str, Any]) -> dict[str, Any]:
     """`TeamRunSchema.from_dict(run)`."""
     return {
         "run_id": run.get("run_id", ""),
@@ -135,7 +135,7 @@ def _team_run_schema(run: dict) -> dict:
     }
 
 
-def _workflow_run_schema(run: dict) -> dict:
+def _workflow_run_schema(run: dict[str, Any]) -> dict[str, Any]:
     """`WorkflowRunSchema.from_dict(run)`."""
     return {
         "run_id": run.get("run_id", ""),
@@ -168,7 +168,7 @@ def _workflow_run_schema(run: dict) -> dict:
     }
 
 
-def _label_data(row: dict, run: dict) -> Any:
+def _label_data(row: dict[str, Any], run: dict[str, Any]) -> Any:
     """The session agent_data when `RunSchema.from_dict(run, session=row)` applies the sdk label:
     an agent session (by stored/detected type) and a run of no agent or of the session's agent."""
     if detect_session_type(row) == "agent" and run.get("agent_id") in (None, row.get("agent_id")):
@@ -176,7 +176,7 @@ def _label_data(row: dict, run: dict) -> Any:
     return None
 
 
-def _classify(run: dict, session_type: str) -> int | None:
+def _classify(run: dict[str, Any], session_type: str) -> int | None:
     """`os/services/sessions.py::classify_session_run`: the schema kind, None = dropped."""
     if session_type == "agent":
         return _AGENT_RUN
@@ -203,16 +203,18 @@ def _in_window(created_at: Any, created_after: int | None, created_before: int |
     return created_before is None or created_at <= created_before
 
 
-def _wanted(statuses: Iterable[str] | None) -> frozenset | None:
+def _wanted(statuses: Iterable[str] | None) -> frozenset[str] | None:
     return frozenset(status.upper() for status in statuses) if statuses else None
 
 
-def _status_matches(status: Any, wanted: frozenset) -> bool:
+def _status_matches(status: Any, wanted: frozenset[str]) -> bool:
     return (status.upper() if isinstance(status, str) else "") in wanted
 
 
-def _classified_runs(row: dict, session_type: str | None, created_after: Any, created_before: Any):
-    """Yield (kind, run) as agno/os/routers/session/session.py: get_session_runs filters them
+def _classified_runs(
+    row: dict[str, Any], session_type: str | None, created_after: Any, created_before: Any
+) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """Yield (kind, run, session type) as agno/os/routers/session/session.py: get_session_runs filters them
     (created_at window, then classification)."""
     session_type = session_type or detect_session_type(row)
     for run in row.get("runs") or ():
@@ -223,7 +225,7 @@ def _classified_runs(row: dict, session_type: str | None, created_after: Any, cr
             yield kind, run, session_type
 
 
-def _full_schema(row: dict, kind: int, run: dict, session_type: str) -> dict:
+def _full_schema(row: dict[str, Any], kind: int, run: dict[str, Any], session_type: str) -> dict[str, Any]:
     if kind == _WORKFLOW_RUN:
         return _workflow_run_schema(run)
     if kind == _TEAM_RUN:
@@ -233,22 +235,22 @@ def _full_schema(row: dict, kind: int, run: dict, session_type: str) -> dict:
 
 
 def session_runs(
-    row: dict,
+    row: dict[str, Any],
     session_type: str | None = None,
     created_after: int | None = None,
     created_before: int | None = None,
     statuses: Iterable[str] | None = None,
-) -> list:
+) -> list[Any]:
     return list(iter_session_runs(row, session_type, created_after, created_before, statuses))
 
 
 def iter_session_runs(
-    row: dict,
+    row: dict[str, Any],
     session_type: str | None = None,
     created_after: int | None = None,
     created_before: int | None = None,
     statuses: Iterable[str] | None = None,
-) -> Iterator[dict]:
+) -> Iterator[dict[str, Any]]:
     """session_runs one run at a time: `row["runs"]` may be any iterable (e.g. decoded lazily),
     read once, so a big session is never held decoded and rendered at once."""
     wanted = _wanted(statuses)
@@ -268,24 +270,24 @@ def _preview(value: Any) -> str | None:
 
 
 def run_previews(
-    row: dict,
+    row: dict[str, Any],
     session_type: str | None = None,
     created_after: int | None = None,
     created_before: int | None = None,
     statuses: Iterable[str] | None = None,
-) -> list:
+) -> list[Any]:
     """SessionRunPreviewSchema per classified run; only the fields a preview reads are computed,
     with the defaults of the run schema the run was classified as."""
     return list(iter_run_previews(row, session_type, created_after, created_before, statuses))
 
 
 def iter_run_previews(
-    row: dict,
+    row: dict[str, Any],
     session_type: str | None = None,
     created_after: int | None = None,
     created_before: int | None = None,
     statuses: Iterable[str] | None = None,
-) -> Iterator[dict]:
+) -> Iterator[dict[str, Any]]:
     """run_previews one run at a time (see iter_session_runs)."""
     wanted = _wanted(statuses)
     for kind, run, _ in _classified_runs(row, session_type, created_after, created_before):
@@ -318,7 +320,7 @@ def iter_run_previews(
         )
 
 
-def single_run(row: dict, run_id: str) -> dict:
+def single_run(row: dict[str, Any], run_id: str) -> dict[str, Any]:
     """GET /sessions/{id}/runs/{run_id}: the run's own ids pick the schema (the `type` parameter
     has no effect); nulls kept."""
     session_id = row.get("session_id")

@@ -21,7 +21,7 @@ from .values import (
 # --- GET /sessions item -------------------------------------------------------------------------
 
 
-def list_item(row: dict) -> dict:
+def list_item(row: dict[str, Any]) -> dict[str, Any]:
     """`SessionSchema.from_dict(raw_row)` with exclude_none."""
     session_data = row.get("session_data") or {}
     if not isinstance(session_data, dict):
@@ -62,20 +62,20 @@ def list_item(row: dict) -> dict:
 # --- session detail -----------------------------------------------------------------------------
 
 
-def _agent_team_runs(runs: Any) -> list:
+def _agent_team_runs(runs: Any) -> list[Any]:
     """`AgentSession/TeamSession.from_dict` run dispatch: runs with an `agent_id` or `team_id` KEY."""
     if not runs or not isinstance(runs[0], dict):
         return []
     return [run for run in runs if isinstance(run, dict) and ("agent_id" in run or "team_id" in run)]
 
 
-def _session_timestamps(created: Any, updated: Any) -> tuple:
+def _session_timestamps(created: Any, updated: Any) -> tuple[Any, ...]:
     created_at = iso_from_value(created) if created else None
     updated_at = iso_from_value(updated) if updated else created_at
     return created_at, updated_at
 
 
-def _session_metrics(session_data: Any) -> tuple:
+def _session_metrics(session_data: Any) -> tuple[Any, ...]:
     """(metrics, total_tokens) of the detail schemas: `session_data.get("session_metrics", {})`
     when session_data is truthy. FIX: a null session_metrics gives no total_tokens (agno: 500)."""
     if not session_data or not isinstance(session_data, dict):
@@ -89,7 +89,7 @@ def _session_state(session_data: Any) -> Any:
     return session_data.get("session_state") if session_data and isinstance(session_data, dict) else None
 
 
-def _agent_detail(row: dict) -> dict:
+def _agent_detail(row: dict[str, Any]) -> dict[str, Any]:
     session_data = row.get("session_data")
     runs = _agent_team_runs(row.get("runs"))
     metrics, total_tokens = _session_metrics(session_data)
@@ -114,7 +114,7 @@ def _agent_detail(row: dict) -> dict:
     }
 
 
-def _team_detail(row: dict) -> dict:
+def _team_detail(row: dict[str, Any]) -> dict[str, Any]:
     session_data = row.get("session_data")
     runs = _agent_team_runs(row.get("runs"))
     metrics, total_tokens = _session_metrics(session_data)
@@ -137,7 +137,7 @@ def _team_detail(row: dict) -> dict:
     }
 
 
-def _workflow_detail(row: dict) -> dict:
+def _workflow_detail(row: dict[str, Any]) -> dict[str, Any]:
     """WorkflowSessionDetailSchema. As in `WorkflowSession.__post_init__`, null session_data,
     workflow_data and metadata become {} and a NULL created_at/updated_at becomes the current time."""
     session_data = row.get("session_data")
@@ -174,7 +174,7 @@ def _workflow_detail(row: dict) -> dict:
 _DETAIL_BUILDERS = {"agent": _agent_detail, "team": _team_detail, "workflow": _workflow_detail}
 
 
-def session_detail(row: dict, session_type: str | None = None, keep_nulls: bool = False) -> dict:
+def session_detail(row: dict[str, Any], session_type: str | None = None, keep_nulls: bool = False) -> dict[str, Any]:
     """The detail schema for `session_type` (detected when None); unknown types render as agent."""
     builder = _DETAIL_BUILDERS.get(session_type or detect_session_type(row), _agent_detail)
     fields = builder(row)

@@ -23,14 +23,14 @@ _INT_TEXT = re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*\Z")
 _FLOAT_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*\Z")
 
 
-def drop_none(fields: dict) -> dict:
+def drop_none(fields: dict[str, Any]) -> dict[str, Any]:
     """exclude_none on a model's fields (nested nulls are kept, as pydantic does)."""
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def detect_session_type(row: dict) -> str:
+def detect_session_type(row: dict[str, Any]) -> str:
     """`db/utils.py::detect_session_type`: stored type, else agent_id/team_id/workflow_id, else agent."""
-    stored = row.get("session_type")
+    stored: str | None = row.get("session_type")  # a VARCHAR column
     if stored:
         return stored
     if row.get("agent_id"):
@@ -192,7 +192,7 @@ def _last_user_content(messages: Any, default: Any) -> Any:
 NOT_FOUND = object()  # "no value found", distinct from a found None
 
 
-def run_input(run: dict, is_workflow_run: bool) -> str | None:
+def run_input(run: dict[str, Any], is_workflow_run: bool) -> str | None:
     """`os/utils.py::get_run_input`: input_content for agent/team runs, `input` for workflow runs,
     else the LAST user message (for workflows: of the first step executor run, then of the run)."""
     run_in = run.get("input")

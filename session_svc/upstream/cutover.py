@@ -70,7 +70,7 @@ class Cutover:
         route = self.served_by(scope)
         if route is None or self.shadow or (scope["method"] == "DELETE" and _deletes_media(scope, route)):
             await self._proxy(scope, receive, send, route)
-        elif self.verify and scope["method"] == "GET" and self.comparator.take(route):  # type: ignore[union-attr]
+        elif self.verify and self.comparator is not None and scope["method"] == "GET" and self.comparator.take(route):
             await self._verify(scope, receive, send, route)
         else:
             await self.app(scope, receive, send)
@@ -116,8 +116,8 @@ class Cutover:
             try:
                 status = await self.upstream.forward(out, receive, send, tee)
             except UpstreamError as exc:
-                if compared:
-                    comparator.count(route, "error")  # type: ignore[union-attr, arg-type]
+                if compared and comparator is not None and route is not None:
+                    comparator.count(route, "error")
                 await _send_error(send, exc.error)
                 return
             if tee is None or not 200 <= status < 300:
@@ -132,8 +132,8 @@ class Cutover:
             )
             submitted = True
         finally:
-            if compared and not submitted:
-                comparator.release()  # type: ignore[union-attr]
+            if compared and comparator is not None and not submitted:
+                comparator.release()
 
     async def _ours(self, scope: Scope) -> Answer | None:
         """Our answer to a GET, computed in-process through CORS, Auth and the router as if the

@@ -46,7 +46,7 @@ __all__ = [
 UNDEFINED = object()  # "no value": an empty body
 
 
-def _missing(loc: list[Any], input_: Any) -> dict:
+def _missing(loc: list[Any], input_: Any) -> dict[str, Any]:
     return _error("missing", loc, "Field required", input_)
 
 
@@ -93,16 +93,16 @@ def _echo(value: Any) -> Any:
 
 
 # Field validators: (value, loc, errors) -> validated value; append errors (pydantic order) on failure.
-_FieldValidator = Callable[[Any, list, list], Any]
+_FieldValidator = Callable[[Any, list[Any], list[Any]], Any]
 
 
-def _optional_str(value: Any, loc: list, errors: list) -> Any:
+def _optional_str(value: Any, loc: list[Any], errors: list[Any]) -> Any:
     if value is None:
         return None
     return _required_str(value, loc, errors)
 
 
-def _required_str(value: Any, loc: list, errors: list) -> Any:
+def _required_str(value: Any, loc: list[Any], errors: list[Any]) -> Any:
     if type(value) is not str:
         errors.append(_error("string_type", loc, "Input should be a valid string", value))
     elif not value.isascii() and not utf8_encodable(value):
@@ -110,7 +110,7 @@ def _required_str(value: Any, loc: list, errors: list) -> Any:
     return value
 
 
-def _optional_dict(value: Any, loc: list, errors: list) -> Any:
+def _optional_dict(value: Any, loc: list[Any], errors: list[Any]) -> Any:
     if value is None:
         return None
     if type(value) is not dict:
@@ -120,8 +120,8 @@ def _optional_dict(value: Any, loc: list, errors: list) -> Any:
     return value
 
 
-def _list_of(item: Callable[[Any, list, list], Any], min_length: int = 0) -> _FieldValidator:
-    def validate_list(value: Any, loc: list, errors: list) -> Any:
+def _list_of(item: Callable[[Any, list[Any], list[Any]], Any], min_length: int = 0) -> _FieldValidator:
+    def validate_list(value: Any, loc: list[Any], errors: list[Any]) -> Any:
         if type(value) is not list:
             errors.append(_error("list_type", loc, "Input should be a valid list", value))
             return value
@@ -145,13 +145,13 @@ def _list_of(item: Callable[[Any, list, list], Any], min_length: int = 0) -> _Fi
 
 
 def _optional(validator: _FieldValidator) -> _FieldValidator:
-    def validate_optional(value: Any, loc: list, errors: list) -> Any:
+    def validate_optional(value: Any, loc: list[Any], errors: list[Any]) -> Any:
         return None if value is None else validator(value, loc, errors)
 
     return validate_optional
 
 
-def _session_type_item(value: Any, loc: list, errors: list) -> Any:
+def _session_type_item(value: Any, loc: list[Any], errors: list[Any]) -> Any:
     try:
         return session_type(value)
     except Invalid as invalid:
@@ -163,7 +163,7 @@ def _session_type_item(value: Any, loc: list, errors: list) -> Any:
 _SUMMARY_KEYS = ("summary", "topics", "updated_at")
 
 
-def _summary(value: Any, loc: list, errors: list) -> Any:
+def _summary(value: Any, loc: list[Any], errors: list[Any]) -> Any:
     """agno's SessionSummary(**value), as pydantic would check it; returns agno's `to_dict()` form."""
     if value is None:
         return None
@@ -211,7 +211,7 @@ def _summary(value: Any, loc: list, errors: list) -> Any:
     return normalized
 
 
-def _run(value: Any, loc: list, errors: list) -> Any:
+def _run(value: Any, loc: list[Any], errors: list[Any]) -> Any:
     """One preset run of the create extension: an object with a string `run_id`."""
     if type(value) is not dict:
         errors.append(_error("dict_type", loc, "Input should be a valid dictionary", value))
@@ -230,7 +230,7 @@ def _run(value: Any, loc: list, errors: list) -> Any:
 _BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
-def _run_created_at(value: Any, loc: list, errors: list) -> None:
+def _run_created_at(value: Any, loc: list[Any], errors: list[Any]) -> None:
     """agno_runs.created_at is a BIGINT filled from the run's `created_at` (absent/null: now)."""
     if value is None:
         return
@@ -273,7 +273,7 @@ class BodySpec:
         self.required = required
         self.embedded = embedded
 
-    def validate(self, body: Any, errors: list[dict]) -> Any:
+    def validate(self, body: Any, errors: list[dict[str, Any]]) -> Any:
         if self.embedded:
             return self._validate_embedded(body, errors)
         if body is UNDEFINED:
@@ -302,7 +302,7 @@ class BodySpec:
             return None
         return self.struct(**values)
 
-    def _validate_embedded(self, body: Any, errors: list[dict]) -> Any:
+    def _validate_embedded(self, body: Any, errors: list[dict[str, Any]]) -> Any:
         # FastAPI: a body that is not an object (or absent, or not JSON) has no such field -> missing.
         name, validator, _ = self.fields[0]
         if type(body) is not dict or name not in body:

@@ -18,7 +18,9 @@ from ..jsonenc import utf8_encodable
 MAX_VALUE_DEPTH = 200
 
 
-def pydantic_error(type_: str, loc: list[Any], msg: str, input_: Any, ctx: dict[str, Any] | None = None) -> dict:
+def pydantic_error(
+    type_: str, loc: list[Any], msg: str, input_: Any, ctx: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A pydantic error dict in FastAPI's key order.
 
     An input that is echoed back must be shallow enough to encode (see MAX_VALUE_DEPTH).
@@ -85,7 +87,7 @@ def _is_clean(value: Any, depth: int = 1) -> bool:
 _isfinite = math.isfinite
 
 
-def kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
+def kept_value_errors(value: Any, loc: list[Any], errors: list[dict[str, Any]]) -> None:
     """Errors for a value that will be stored: non-finite floats, lone surrogates, too deep nesting.
 
     The detailed pass (with locs) runs only when the fast check fails. It is iterative (a stack of
@@ -117,7 +119,7 @@ def kept_value_errors(value: Any, loc: list[Any], errors: list[dict]) -> None:
             errors.append(pydantic_error("finite_number", where, "Input should be a finite number", item))
 
 
-def string_unicode(loc: list[Any], value: str) -> dict:
+def string_unicode(loc: list[Any], value: str) -> dict[str, Any]:
     return pydantic_error(
         "string_unicode", loc, "Input should be a valid string, unable to parse raw data as a unicode string", value
     )

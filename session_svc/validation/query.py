@@ -59,7 +59,7 @@ class QuerySpec:
     def __init__(
         self,
         struct: type[msgspec.Struct],
-        check: Callable[[QuerySpec, dict[str, Any], list[tuple[int, dict]]], None] | None = None,
+        check: Callable[[QuerySpec, dict[str, Any], list[tuple[int, dict[str, Any]]]], None] | None = None,
     ) -> None:
         self.struct = struct
         self.by_wire: dict[str, _Param] = {}
@@ -72,7 +72,7 @@ class QuerySpec:
         return self.by_wire[wire].index
 
 
-def _check_offset(spec: QuerySpec, values: dict[str, Any], errors: list[tuple[int, dict]]) -> None:
+def _check_offset(spec: QuerySpec, values: dict[str, Any], errors: list[tuple[int, dict[str, Any]]]) -> None:
     """OFFSET (page-1)*limit must fit in a bigint; blame `page` with the largest page that fits."""
     limit_index, page_index = spec.index("limit"), spec.index("page")
     if any(index in (limit_index, page_index) for index, _ in errors):
@@ -103,11 +103,13 @@ RUNS_QUERY = QuerySpec(SessionRunsQuery, check=_check_offset)
 DELETE_QUERY = QuerySpec(DeleteSessionQuery)
 
 
-def query_errors_and_values(query_params: Any, spec: QuerySpec) -> tuple[dict[str, Any], list[tuple[int, dict]]]:
+def query_errors_and_values(
+    query_params: Any, spec: QuerySpec
+) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
     if isinstance(query_params, (str, bytes)):
         query_params = QueryParams(query_params)
     values: dict[str, Any] = {}
-    errors: list[tuple[int, dict]] = []
+    errors: list[tuple[int, dict[str, Any]]] = []
     by_wire = spec.by_wire
     for wire, raw in query_params.items():  # Starlette: the last value of a repeated key
         param = by_wire.get(wire)
@@ -130,6 +132,6 @@ def query_errors_and_values(query_params: Any, spec: QuerySpec) -> tuple[dict[st
     return values, errors
 
 
-def sorted_errors(errors: list[tuple[int, dict]]) -> list[dict]:
+def sorted_errors(errors: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
     errors.sort(key=lambda pair: pair[0])  # stable: several errors of one parameter keep their order
     return [error for _, error in errors]
