@@ -64,10 +64,14 @@ smoke BASE_URL="http://localhost:8080":
 load BASE_URL="http://localhost:8080" SECONDS="30" USERS="10": tools
     LOCUST={{tools}}/bin/locust bash scripts/load/run-load.sh {{BASE_URL}} {{SECONDS}} {{USERS}}
 
-# Lint the Dockerfiles (hadolint), shell scripts (shellcheck), compose file (compose-spec schema), the
-# chart (helm lint --strict over every ci/*-values.yaml) and the ingress config (nginx -t)
-[group('deploy')]
-lint: tools
+# Lint as CI does (ruff check, ruff format --check, mypy), then the Dockerfiles (hadolint), shell scripts
+# (shellcheck), compose file (compose-spec schema), the chart (helm lint --strict over every
+# ci/*-values.yaml) and the ingress config (nginx -t)
+[group('test')]
+lint: setup tools
+    {{venv}}/bin/ruff check .
+    {{venv}}/bin/ruff format --check .
+    {{venv}}/bin/mypy
     {{tools}}/bin/hadolint --failure-threshold style containers/Dockerfile
     {{tools}}/bin/hadolint --failure-threshold style containers/agentos/Dockerfile
     shellcheck scripts/smoke/test-session-api.sh scripts/load/run-load.sh tests/deploy/install-tools.sh
