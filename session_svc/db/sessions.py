@@ -81,7 +81,8 @@ async def get_session(db: Database, session_id: str, user_id: str | None) -> Row
 
 async def get_session_detail(db: Database, session_id: str, user_id: str | None) -> Row | None:
     """As get_session, with each run reduced to what the detail schemas read (sql/get_session_detail.sql)."""
-    return await db.read(db.statement("get_session_detail"), {"session_id": session_id, "user_id": user_id})
+    row: Row | None = await db.read(db.statement("get_session_detail"), {"session_id": session_id, "user_id": user_id})
+    return row
 
 
 async def get_session_for_previews(db: Database, session_id: str, user_id: str | None) -> Row | None:
