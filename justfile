@@ -64,9 +64,7 @@ smoke BASE_URL="http://localhost:8080":
 load BASE_URL="http://localhost:8080" SECONDS="30" USERS="10": tools
     LOCUST={{tools}}/bin/locust bash scripts/load/run-load.sh {{BASE_URL}} {{SECONDS}} {{USERS}}
 
-# Lint as CI does (ruff check, ruff format --check, mypy), then the Dockerfiles (hadolint), shell scripts
-# (shellcheck), compose file (compose-spec schema), the chart (helm lint --strict over every
-# ci/*-values.yaml) and the ingress config (nginx -t)
+# Lint as CI does (ruff check, ruff format --check, mypy), then Dockerfiles, shell scripts, compose file, chart, nginx config
 [group('test')]
 lint: setup tools
     {{venv}}/bin/ruff check .
