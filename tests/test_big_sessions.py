@@ -105,9 +105,10 @@ def test_one_run_reads_by_primary_key_and_falls_back_to_the_runs_own_ids(client,
 
 
 def _conversation(count: int) -> list[dict]:
-    """Runs with every message shape the detail projection must keep right: system, tool and
-    history messages (dropped to null in SQL), history user messages (kept for the name), messages
-    without ids (their ids come from their positions), non-object and odd-role messages."""
+    """Runs with every message shape the detail's reduction must keep right: system, tool and
+    history messages (dropped to null as they are decoded: db/run_text.py), history user messages
+    (kept for the name), messages without ids (their ids come from their positions), non-object and
+    odd-role messages."""
     runs: list[dict] = []
     for i in range(count):
         messages = [

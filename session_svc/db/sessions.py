@@ -18,6 +18,7 @@ from psycopg import sql
 from ..errors import KeyTooLong, PresetRunConflict
 from ..schemas import INT64_MAX
 from ..writes import NewSession
+from . import run_text
 from .database import Database
 
 Row = dict[str, Any]
@@ -73,7 +74,7 @@ def _merge_legacy(table_runs: list[Any], legacy: list[Any]) -> list[Any]:
 
 
 async def get_session(db: Database, session_id: str, user_id: str | None) -> Row | None:
-    """One session, or None. Its runs are still JSON text (`runs_json`): decode them with
+    """One session, or None. Its runs are still text (`runs_text`, see run_text.py): decode them with
     decode_runs or iter_runs where the answer is rendered (off the event loop for big sessions)."""
     row: Row | None = await db.read(db.statement("get_session"), {"session_id": session_id, "user_id": user_id})
     return row
@@ -93,33 +94,25 @@ async def get_session_for_previews(db: Database, session_id: str, user_id: str |
     return row
 
 
-# jsonb text decodes as the pools decode jsonb (database.py: _json_decode): msgspec keeps the key
-# order and integers wider than 64 bits.
-_decode = msgspec.json.Decoder().decode
-_decode_items = msgspec.json.Decoder(list[msgspec.Raw]).decode
-
-
-def runs_json_size(row: Row) -> int:
-    return len(row.get("runs_json") or "")
+def runs_text_size(row: Row) -> int:
+    return len(row.get("runs_text") or "")
 
 
 def decode_runs(row: Row) -> Row:
-    """`runs_json` -> `runs`, merged with a legacy column."""
-    text = row.pop("runs_json")
-    row["runs"] = _decode(text) if text is not None else []
+    """`runs_text` -> `runs`, merged with a legacy column."""
+    text = row.pop("runs_text")
+    row["runs"] = run_text.decoded(text) if text is not None else []
     return merge_runs(row)
 
 
 def iter_runs(row: Row) -> Iterator[Any]:
-    """`runs_json` decoded one run at a time, so a big session is never held decoded at once
-    (only the runs' boundaries are parsed up front). Legacy rows are merged, so decoded whole."""
+    """`runs_text` decoded one run at a time, so a big session is never held decoded at once.
+    Legacy rows are merged, so decoded whole."""
     if row.get("legacy_runs"):
         return iter(decode_runs(row)["runs"])
     row.pop("legacy_runs", None)
-    text = row.pop("runs_json")
-    if text is None:
-        return iter(())
-    return (_decode(item) for item in _decode_items(text))
+    text = row.pop("runs_text")
+    return run_text.iter_decoded(text) if text is not None else iter(())
 
 
 async def get_session_runs_page(

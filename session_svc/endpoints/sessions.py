@@ -59,20 +59,29 @@ _STREAMED = {render.session_runs: render.iter_session_runs, render.run_previews:
 
 
 def _body(row: dict[str, Any], render_fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
-    if "runs_json" in row:
+    if "runs_text" in row:
         streamed = _STREAMED.get(render_fn)
         if streamed is not None:
             row["runs"] = queries.iter_runs(row)
-            # orjson writes a list as its items joined by "," in brackets: the same bytes.
-            return b"[" + b",".join([dumps(item) for item in streamed(row, *args)]) + b"]"
+            return _json_array([dumps(item) for item in streamed(row, *args)])
         queries.decode_runs(row)
     return dumps(render_fn(row, *args))
 
 
+def _json_array(items: list[bytes]) -> bytes:
+    """The JSON array of already encoded items, as orjson writes a list (items joined by "," in
+    brackets), copying the megabytes of a big answer once."""
+    if not items:
+        return b"[]"
+    items[0] = b"[" + items[0]
+    items[-1] += b"]"
+    return b",".join(items)
+
+
 async def _rendered(row: dict[str, Any], render_fn: Callable[..., Any], *args: Any, status: int = 200) -> Response:
     """`_json(render_fn(row, *args))`, off the event loop for sessions with many runs."""
-    if "runs_json" in row:
-        small = queries.runs_json_size(row) <= _RENDER_OFF_LOOP_JSON_CHARS
+    if "runs_text" in row:
+        small = queries.runs_text_size(row) <= _RENDER_OFF_LOOP_JSON_CHARS
     else:
         small = len(row.get("runs") or ()) <= _RENDER_OFF_LOOP_RUNS
     if small:
