@@ -106,7 +106,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
         await db.ensure_facts()
 
         async def detail_db() -> None:
-            queries.decode_runs(await queries.get_session(db, next_id(), None))
+            queries.decode_runs(await queries.get_session_detail(db, next_id(), None))
 
         page_args = {
             "session_type": "agent", "component_id": None, "user_id": None, "session_name": None,
@@ -116,8 +116,8 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
         async def list_db() -> None:
             await queries.list_sessions(db, **page_args)
 
-        rows = [queries.decode_runs(await queries.get_session(db, sid, None)) for sid in ids]
-        page, _ = await queries.list_sessions(db, **page_args)
+        rows = [queries.decode_runs(await queries.get_session_detail(db, sid, None)) for sid in ids]
+        page, _, _ = await queries.list_sessions(db, **page_args)
         detail_bodies = [render.session_detail(r, "agent", keep_nulls=False) for r in rows]
         list_body = {
             "data": [render.list_item(r) for r in page],
