@@ -17,6 +17,7 @@ from starlette.routing import Route
 from . import validation as v
 from .endpoints import docs
 from .endpoints import health as h
+from .endpoints import runs as r
 from .endpoints import sessions as s
 from .metrics import metrics_endpoint
 from .validation import RouteSpec
@@ -108,7 +109,7 @@ ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(
         _ID + "/runs",
         "GET",
-        s.get_session_runs,
+        r.get_session_runs,
         "get_session_runs",
         v.GET_RUNS,
         array_body=True,
@@ -118,14 +119,14 @@ ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(
         _ID + "/run-previews",
         "GET",
-        s.get_session_run_previews,
+        r.get_session_run_previews,
         "get_session_run_previews",
         v.GET_RUNS,
         array_body=True,
         extensions=_RUN_PAGE_PARAMETERS,
         tag=_SESSIONS,
     ),
-    ApiRoute(_ID + "/runs/{run_id}", "GET", s.get_session_run, "get_session_run", v.GET_RUN, tag=_SESSIONS),
+    ApiRoute(_ID + "/runs/{run_id}", "GET", r.get_session_run, "get_session_run", v.GET_RUN, tag=_SESSIONS),
     ApiRoute("/", "GET", h.root, "root"),
     ApiRoute("/health", "GET", h.health, "health", tag="Health", operation_id="health_check"),
     ApiRoute("/healthz", "GET", h.healthz, "healthz"),
