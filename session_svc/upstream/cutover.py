@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..compare.answer import Answer, Asked
@@ -55,7 +55,7 @@ class Cutover:
         trusted_proxies: Iterable[str] = (),
     ) -> None:
         self.app = app
-        self.routes = [route for route in routes if getattr(route, "path", "").startswith(SESSIONS)]
+        self.routes = [route for route in routes if isinstance(route, Route) and route.path.startswith(SESSIONS)]
         self.upstream = upstream
         self.comparator = comparator
         self.shadow = mode == "shadow" and comparator is not None
@@ -85,7 +85,7 @@ class Cutover:
         for route in self.routes:
             match, _ = route.matches(probe)
             if match is Match.FULL or (match is Match.PARTIAL and scope["method"] == "OPTIONS"):
-                return route.path  # type: ignore[attr-defined, no-any-return]
+                return route.path
         return None
 
     def _outgoing(self, scope: Scope) -> Outgoing:
