@@ -71,6 +71,7 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
 
     from session_svc import render
     from session_svc.app import create_app
+    from session_svc.db import listing
     from session_svc.db import sessions as queries
     from session_svc.jsonenc import dumps
     from session_svc.settings import load_settings
@@ -114,10 +115,10 @@ async def measure(dsn: str, session_ids: list[str], n: int = 400) -> dict[str, d
         }  # fmt: skip
 
         async def list_db() -> None:
-            await queries.list_sessions(db, **page_args)
+            await listing.list_sessions(db, **page_args)
 
         rows = [queries.decode_runs(await queries.get_session_detail(db, sid, None)) for sid in ids]
-        page, _, _ = await queries.list_sessions(db, **page_args)
+        page, _, _ = await listing.list_sessions(db, **page_args)
         detail_bodies = [render.session_detail(r, "agent", keep_nulls=False) for r in rows]
         list_body = {
             "data": [render.list_item(r) for r in page],

@@ -24,6 +24,17 @@ SORT_ORDERS: tuple[str, ...] = get_args(SortOrderName)
 # PostgreSQL's bigint: LIMIT and OFFSET must fit in it.
 INT64_MAX = 2**63 - 1
 
+# The 14 columns of agno's sessions table: the only accepted `sort_by` values (a deliberate fix, see
+# docs/contract.md, Declared differences: AgentOS accepts any attribute of SQLAlchemy's column
+# collection and 500s on `keys`).
+SORTABLE_COLUMNS = frozenset(
+    (
+        "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id",
+        "session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary",
+        "created_at", "updated_at",
+    )
+)  # fmt: skip
+
 
 def _type_param(default: Any) -> Any:
     """`session_type`, named `type` on the wire (FastAPI's `alias="type"`)."""

@@ -3,7 +3,7 @@
 -- empty). Only the columns a list item needs are read; no run payload is transferred.
 -- {filters} is one of a fixed set of WHERE fragments, {order_by} one of the whitelisted sort
 -- keys followed by session_id as tie-breaker, so pages never repeat or skip rows.
--- Keyset pages (`cursor=`, session_svc/db/sessions.py: _keyset_after) add {after} (the rows after
+-- Keyset pages (`cursor=`, session_svc/db/listing.py: _keyset_after) add {after} (the rows after
 -- the previous page's last (key, session_id)) and {cursor_column}/{cursor_output} (each row's
 -- sort key as text, for the next cursor); for offset pages all three are empty.
 --
@@ -15,7 +15,7 @@
 --   agent/team: the first object run (for a team, without a truthy agent_id) that has a user
 --     message with truthy content -> {"messages": [{"role": "user", "content": ...}]}, or else a
 --     non-null input -> {"input": ...};
---   NULL when no run qualifies. session_svc/db/sessions.py hands it to the same Python rule
+--   NULL when no run qualifies. session_svc/db/listing.py hands it to the same Python rule
 --   (render/names.py: list_session_name) as a one-run list, so the name's text is formatted
 --   in one place.
 -- Runs are tested in order only until one qualifies: the first run alone (an index scan that

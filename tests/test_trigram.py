@@ -15,8 +15,8 @@ import pytest
 from psycopg import sql
 
 from session_svc.db import statements
+from session_svc.db.listing import _page_slots
 from session_svc.db.migrate import migrate_database
-from session_svc.db.sessions import _page_slots
 from session_svc.settings import DatabaseConfig, load_settings
 from tests.conftest import create_database, make_client
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ..schemas import SORTABLE_COLUMNS  # anything else sorts in the default order
 from .answer import Answer, Asked
 
 Excuse = Callable[[Asked, Answer, Answer], bool]
@@ -26,14 +27,6 @@ Normaliser = Callable[[Asked, Any, Any], bool]
 
 LIST_ROUTE = "/sessions"
 SESSION_ROUTE = "/sessions/{session_id}"
-# db/sessions.py: SORTABLE_COLUMNS (the sessions table's columns); anything else is the default order.
-SORTABLE_COLUMNS = frozenset(
-    (
-        "session_id", "session_type", "agent_id", "team_id", "workflow_id", "user_id",
-        "session_data", "agent_data", "team_data", "workflow_data", "metadata", "summary",
-        "created_at", "updated_at",
-    )
-)  # fmt: skip
 # Names FastAPI resolves to a method of the ORM row: agno's getattr(table.c, sort_by) then fails.
 ATTRIBUTE_SORT_KEYS = frozenset(("keys", "values", "items", "get"))
 
@@ -147,7 +140,7 @@ def _unknown_sort(asked: Asked, a: Any, o: Any) -> bool:
 def _sort_value(item: Any, sort_by: str) -> Any:
     if not isinstance(item, dict):
         return None
-    if sort_by == "updated_at":  # db/sessions.py orders by coalesce(updated_at, created_at)
+    if sort_by == "updated_at":  # db/listing.py orders by coalesce(updated_at, created_at)
         return item.get("updated_at") or item.get("created_at")
     return item.get(sort_by)
 

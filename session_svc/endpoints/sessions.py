@@ -16,8 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import cursor, render, writes
+from ..db import listing
 from ..db import sessions as queries
 from ..errors import HTTPError
+from ..schemas import SORTABLE_COLUMNS
 from ..validation import (
     CREATE_SESSION,
     DELETE_SESSION,
@@ -43,7 +45,7 @@ async def list_sessions(request: Request) -> Response:
     db = await database(request, q.db_id, q.table)
     limit, page = q.limit, q.page
     user_id = scoped_user(request, q.user_id)
-    sort_by = q.sort_by if q.sort_by in queries.SORTABLE_COLUMNS else "created_at"
+    sort_by = q.sort_by if q.sort_by in SORTABLE_COLUMNS else "created_at"
     descending = q.sort_order != "asc"
     # Extension: `cursor=` pages by keyset (session_svc/cursor.py); without it, AgentOS's pages.
     token = q.cursor
@@ -56,7 +58,7 @@ async def list_sessions(request: Request) -> Response:
         if token:
             position = _cursor_codec(request).decode(token, walk)
             page = position.page
-            after = queries.KeysetAfter(position.key, position.session_id)
+            after = listing.KeysetAfter(position.key, position.session_id)
     meta: dict[str, Any] = {"page": page, "limit": limit}
     more = False
     rows: list[dict[str, Any]] = []
@@ -64,7 +66,7 @@ async def list_sessions(request: Request) -> Response:
     if has_nul(user_id, q.component_id, q.session_name):
         pass  # PostgreSQL text cannot hold NUL, so nothing stored can match such a filter
     else:
-        rows, total, more = await queries.list_sessions(
+        rows, total, more = await listing.list_sessions(
             db,
             session_type=q.session_type,
             component_id=q.component_id,
