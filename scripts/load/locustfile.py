@@ -13,8 +13,10 @@ Run it with scripts/load/run-load.sh (or `just load URL`). Environment:
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import urllib.request
 import uuid
 from collections import deque
 from urllib.parse import quote
@@ -38,6 +40,12 @@ LIST_VARIANTS = (
 )
 
 
+# Every session this process created and has not seen deleted (id -> type). Users remove their own
+# in on_stop; whatever a stopped user could not (locust can end a user with a request in flight),
+# the test_stop hook below removes, so a run leaves the database as it found it.
+_UNDELETED: dict[str, str] = {}
+
+
 def _query(path: str, params: str = "") -> str:
     parts = [p for p in (params, f"db_id={quote(DB_ID)}" if DB_ID else "") if p]
     return f"{path}?{'&'.join(parts)}" if parts else path
@@ -58,16 +66,13 @@ class SessionApiUser(FastHttpUser):
     def on_stop(self) -> None:
         # Leave the database as found: remove what this user created, in one bulk call.
         if self.own:
-            ids = [sid for sid, _ in self.own]
-            types = [kind for _, kind in self.own]
-            self.client.request(
-                "DELETE",
-                _query("/sessions"),
-                json={"session_ids": ids, "session_types": types},
-                headers=self.headers,
-                name="DELETE /sessions [bulk]",
+            batch, self.own = self.own, []
+            body = {"session_ids": [sid for sid, _ in batch], "session_types": [kind for _, kind in batch]}
+            resp = self.client.request(
+                "DELETE", _query("/sessions"), json=body, headers=self.headers, name="DELETE /sessions [bulk]"
             )
-            self.own.clear()
+            if resp.status_code == 204:
+                _forget(batch)
 
     # ---- reads ----
 
@@ -190,6 +195,8 @@ class SessionApiUser(FastHttpUser):
             "user_id": self.user_id,
             f"{kind}_id": f"load-{kind}",
         }
+        # Recorded before it is sent: if the request is cut short, the session may still exist.
+        _UNDELETED[session_id] = kind
         with self.client.post(
             _query("/sessions", f"type={kind}"),
             json=body,
@@ -249,6 +256,7 @@ class SessionApiUser(FastHttpUser):
         ) as resp:
             if resp.status_code != 204 or resp.content:
                 return resp.failure(f"status {resp.status_code} or a body")
+            _forget([(session_id, "")])
 
     @task(1)
     def bulk_delete(self) -> None:
@@ -266,6 +274,36 @@ class SessionApiUser(FastHttpUser):
         ) as resp:
             if resp.status_code != 204:
                 return resp.failure(f"status {resp.status_code}")
+            _forget(batch)
+
+
+def _forget(deleted: list[tuple[str, str]]) -> None:
+    for session_id, _ in deleted:
+        _UNDELETED.pop(session_id, None)
+
+
+@events.test_stop.add_listener
+def _remove_leftovers(environment, **_kwargs) -> None:
+    """After every user has stopped: delete what a user was stopped before deleting (one bulk call,
+    outside locust's statistics)."""
+    if not _UNDELETED or not environment.host:
+        return
+    body = {"session_ids": list(_UNDELETED), "session_types": list(_UNDELETED.values())}
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {AUTH_TOKEN}"} if AUTH_TOKEN else {})}
+    request = urllib.request.Request(
+        environment.host.rstrip("/") + _query("/sessions"),
+        data=json.dumps(body).encode(),
+        headers=headers,
+        method="DELETE",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            status = resp.status
+    except OSError as exc:  # urllib's HTTPError and URLError included
+        print(f"load: could not remove {len(_UNDELETED)} session(s) left by stopped users: {exc}")
+        return
+    print(f"load: removed {len(_UNDELETED)} session(s) left by stopped users (status {status})")
+    _UNDELETED.clear()
 
 
 @events.quitting.add_listener

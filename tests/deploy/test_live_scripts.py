@@ -91,7 +91,8 @@ def test_load_profile_runs_without_failures_and_cleans_up(live):
     assert int(aggregated.group(1)) > 20 and int(aggregated.group(2)) == 0, summary
     for route in ("GET /sessions ", "GET /sessions/[id] ", "POST /sessions?type=agent"):
         assert route in summary, f"{route!r} missing from the summary:\n{summary}"
-    # The locust users removed their own sessions on stop; the seeded ones are untouched.
+    # The run removed every session it created (each user on stop, what a stopped user could not in
+    # locustfile.py's test_stop hook); the seeded ones are untouched.
     with psycopg.connect(dsn) as conn:
         left = conn.execute("SELECT count(*) FROM ai.agno_sessions WHERE session_id LIKE 'loadtest-%'").fetchone()[0]
         seeded = conn.execute("SELECT count(*) FROM ai.agno_sessions WHERE session_id LIKE 'seed-%'").fetchone()[0]
