@@ -59,11 +59,15 @@ async def rendered(row: dict[str, Any], render_fn: Callable[..., Any], *args: An
         small = queries.runs_text_size(row) <= _RENDER_OFF_LOOP_JSON_CHARS
     else:
         small = len(row.get("runs") or ()) <= RENDER_OFF_LOOP_RUNS
-    if small:
-        body = _body(row, render_fn, args)
-    else:
-        body = await anyio.to_thread.run_sync(_body, row, render_fn, args)
+    body = await encoded(_body, row, render_fn, args, off_loop=not small)
     return Response(body, status_code=status, media_type="application/json")
+
+
+async def encoded(encode: Callable[..., bytes], *args: Any, off_loop: bool) -> bytes:
+    """`encode(*args)`, in a worker thread when `off_loop` (a big session's answer)."""
+    if off_loop:
+        return await anyio.to_thread.run_sync(encode, *args)
+    return encode(*args)
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +16,7 @@ from ..errors import HTTPError
 from ..jsonenc import dumps
 from ..validation import GET_RUN, GET_RUNS, validate
 from ..writes import has_nul
-from .answers import RENDER_OFF_LOOP_RUNS, database, json_response, one_session, rendered, scoped_user
+from .answers import RENDER_OFF_LOOP_RUNS, database, encoded, json_response, one_session, rendered, scoped_user
 
 _RUN_STATUSES = ("CANCELLED", "COMPLETED", "ERROR", "PAUSED", "PENDING", "REGENERATED", "RUNNING")
 _RUN_STATUS_SET = frozenset(_RUN_STATUSES)
@@ -69,10 +68,7 @@ async def _runs_answer(request: Request, render_fn: Callable[..., list[Any]]) ->
                 "total_count": count, "search_time_ms": 0.0}  # fmt: skip
         return dumps({"data": runs, "meta": meta})
 
-    if len(row["runs"]) <= RENDER_OFF_LOOP_RUNS:
-        body = page_body()
-    else:
-        body = await anyio.to_thread.run_sync(page_body)
+    body = await encoded(page_body, off_loop=len(row["runs"]) > RENDER_OFF_LOOP_RUNS)
     return Response(body, media_type="application/json")
 
 
